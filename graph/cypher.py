@@ -1,0 +1,211 @@
+"""Every Cypher statement Bridgework sends, as constants with ``$parameters``.
+
+Values never go into query text. Labels cannot be parameters, so statements
+that differ by label are separate constants chosen from an allow-list.
+
+Model::
+
+    (:Person {key})-[:MEMBER_OF]->(:Team {key})-[:PART_OF]->(:Department {name})
+    (:Person)-[:REPORTS_TO]->(:Person)
+    (:Person)-[:INTERACTS {channel, month, count, weight, first_seen, last_seen}]->(:Person)
+    (:Event {key, source, target})          -- the dedupe ledger, one node per event
+
+Analysis scores are written back as ``bw_<name>`` properties on Person and
+Team nodes, so Neo4j Browser and Bloom can style by them.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+CONSTRAINTS: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE p.key IS UNIQUE",
+    "CREATE CONSTRAINT team_key IF NOT EXISTS FOR (t:Team) REQUIRE t.key IS UNIQUE",
+    "CREATE CONSTRAINT department_name IF NOT EXISTS FOR (d:Department) REQUIRE d.name IS UNIQUE",
+    "CREATE CONSTRAINT event_key IF NOT EXISTS FOR (e:Event) REQUIRE e.key IS UNIQUE",
+    "CREATE INDEX interacts_month IF NOT EXISTS FOR ()-[r:INTERACTS]-() ON (r.month)",
+)
+
+UPSERT_PEOPLE: LiteralString = """
+UNWIND $rows AS row
+MERGE (p:Person {key: row.key})
+SET p.name = row.name, p.department = row.department, p.team = row.team,
+    p.title = row.title, p.is_it = row.is_it, p.manager = row.manager
+"""
+
+DROP_STALE_MEMBERSHIP: LiteralString = """
+UNWIND $rows AS row
+MATCH (:Person {key: row.key})-[m:MEMBER_OF]->(t:Team)
+WHERE row.team_key IS NULL OR t.key <> row.team_key
+DELETE m
+"""
+
+LINK_TEAMS: LiteralString = """
+UNWIND $rows AS row
+WITH row WHERE row.team_key IS NOT NULL
+MATCH (p:Person {key: row.key})
+MERGE (d:Department {name: row.department})
+MERGE (t:Team {key: row.team_key})
+  ON CREATE SET t.name = row.team, t.department = row.department
+SET t.is_it = row.is_it
+MERGE (t)-[:PART_OF]->(d)
+MERGE (p)-[:MEMBER_OF]->(t)
+"""
+
+DROP_MANAGERS: LiteralString = """
+UNWIND $keys AS key
+MATCH (:Person {key: key})-[r:REPORTS_TO]->()
+DELETE r
+"""
+
+LINK_MANAGERS: LiteralString = """
+UNWIND $rows AS row
+MATCH (p:Person {key: row.key})
+MATCH (m:Person {key: row.manager})
+MERGE (p)-[:REPORTS_TO]->(m)
+"""
+
+DROP_EMPTY_TEAMS: LiteralString = """
+MATCH (t:Team) WHERE NOT (t)<-[:MEMBER_OF]-()
+DETACH DELETE t
+"""
+
+DROP_EMPTY_DEPARTMENTS: LiteralString = """
+MATCH (d:Department) WHERE NOT (d)<-[:PART_OF]-()
+DELETE d
+"""
+
+PEOPLE: LiteralString = """
+MATCH (p:Person)
+RETURN p.key AS key, p.name AS name, p.department AS department, p.team AS team,
+       p.title AS title, p.is_it AS is_it, p.manager AS manager
+ORDER BY key
+"""
+
+PERSON: LiteralString = """
+MATCH (p:Person {key: $key})
+RETURN p.key AS key, p.name AS name, p.department AS department, p.team AS team,
+       p.title AS title, p.is_it AS is_it, p.manager AS manager
+"""
+
+TEAMS: LiteralString = """
+MATCH (p:Person)-[:MEMBER_OF]->(t:Team)
+RETURN t.key AS key, t.name AS name, t.department AS department,
+       any(x IN collect(p.is_it) WHERE x) AS is_it
+ORDER BY key
+"""
+
+MISSING_PEOPLE: LiteralString = """
+UNWIND $keys AS key
+OPTIONAL MATCH (p:Person {key: key})
+WITH key, p WHERE p IS NULL
+RETURN key
+"""
+
+SEEN_EVENTS: LiteralString = """
+UNWIND $keys AS key
+MATCH (e:Event {key: key})
+RETURN e.key AS key
+"""
+
+CREATE_EVENTS: LiteralString = """
+UNWIND $rows AS row
+CREATE (:Event {key: row.key, source: row.source, target: row.target})
+"""
+
+MERGE_TIES: LiteralString = """
+UNWIND $rows AS row
+MATCH (a:Person {key: row.source})
+MATCH (b:Person {key: row.target})
+MERGE (a)-[r:INTERACTS {channel: row.channel, month: row.month}]->(b)
+  ON CREATE SET r.count = row.count, r.weight = row.weight,
+                r.first_seen = row.first_seen, r.last_seen = row.last_seen
+  ON MATCH SET r.count = r.count + row.count, r.weight = r.weight + row.weight,
+               r.first_seen = CASE WHEN row.first_seen < r.first_seen THEN row.first_seen ELSE r.first_seen END,
+               r.last_seen = CASE WHEN row.last_seen > r.last_seen THEN row.last_seen ELSE r.last_seen END
+"""
+
+TIES_WINDOW: LiteralString = """
+MATCH (a:Person)-[r:INTERACTS]->(b:Person)
+WHERE ($since IS NULL OR r.month >= $since) AND ($until IS NULL OR r.month < $until)
+  AND r.channel IN $channels
+RETURN a.key AS source, b.key AS target, r.channel AS channel, null AS month,
+       sum(r.count) AS count, sum(r.weight) AS weight,
+       min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen
+ORDER BY source, target, channel
+"""
+
+TIES_BY_MONTH: LiteralString = """
+MATCH (a:Person)-[r:INTERACTS]->(b:Person)
+WHERE ($since IS NULL OR r.month >= $since) AND ($until IS NULL OR r.month < $until)
+  AND r.channel IN $channels
+RETURN a.key AS source, b.key AS target, r.channel AS channel, r.month AS month,
+       r.count AS count, r.weight AS weight, r.first_seen AS first_seen, r.last_seen AS last_seen
+ORDER BY source, target, channel, month
+"""
+
+WRITE_PERSON_SCORES: LiteralString = """
+UNWIND $rows AS row
+MATCH (p:Person {key: row.key})
+SET p += row.props
+RETURN count(p) AS matched
+"""
+
+WRITE_TEAM_SCORES: LiteralString = """
+UNWIND $rows AS row
+MATCH (t:Team {key: row.key})
+SET t += row.props
+RETURN count(t) AS matched
+"""
+
+PERSON_SCORES: LiteralString = """
+MATCH (p:Person)
+WITH p.key AS key, [k IN keys(p) WHERE k STARTS WITH 'bw_' | [k, p[k]]] AS pairs
+WHERE size(pairs) > 0
+RETURN key, pairs ORDER BY key
+"""
+
+TEAM_SCORES: LiteralString = """
+MATCH (t:Team)
+WITH t.key AS key, [k IN keys(t) WHERE k STARTS WITH 'bw_' | [k, t[k]]] AS pairs
+WHERE size(pairs) > 0
+RETURN key, pairs ORDER BY key
+"""
+
+ERASE_PERSON: LiteralString = """
+MATCH (p:Person {key: $key})
+OPTIONAL MATCH (p)-[r:INTERACTS]-()
+WITH p, count(r) AS ties, size([k IN keys(p) WHERE k STARTS WITH 'bw_']) AS scores
+DETACH DELETE p
+RETURN ties, scores
+"""
+
+ERASE_EVENTS: LiteralString = """
+MATCH (e:Event) WHERE e.source = $key OR e.target = $key
+DELETE e
+RETURN count(*) AS events
+"""
+
+FORGET_MANAGER: LiteralString = """
+MATCH (p:Person {manager: $key})
+SET p.manager = null
+"""
+
+COUNT_NODES: LiteralString = """
+CALL () { MATCH (p:Person) RETURN count(p) AS people }
+CALL () { MATCH (:Person)-[:MEMBER_OF]->(t:Team) RETURN count(DISTINCT t) AS teams }
+CALL () { MATCH (p:Person) WHERE p.department <> '' RETURN count(DISTINCT p.department) AS departments }
+RETURN people, teams, departments
+"""
+
+COUNT_CHANNELS: LiteralString = """
+MATCH (a:Person)-[r:INTERACTS]->(b:Person)
+WITH r.channel AS channel, a, b, sum(r.count) AS events
+RETURN channel, sum(events) AS interactions, count(*) AS pairs
+ORDER BY channel
+"""
+
+CLEAR: LiteralString = """
+MATCH (n)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
+"""

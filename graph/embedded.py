@@ -1,0 +1,425 @@
+"""The embedded store: one SQLite file, zero set-up.
+
+Tables: ``person``; ``event`` (the dedupe ledger: one row per event key);
+``tie`` (events aggregated per ordered pair, channel and UTC month); ``score``.
+Each call that writes runs in one transaction, so a bad record anywhere in a
+call leaves the store as it was.
+
+Each thread gets its own connection (SQLite connections are not shared
+between threads); WAL lets readers carry on while one writer writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from contextlib import contextmanager
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+
+from graph.base import ChannelCount
+from graph.base import Erasure
+from graph.base import StoreCounts
+from graph.base import Subject
+from graph.base import channel_values
+from graph.base import check_interaction
+from graph.base import check_person
+from graph.base import check_scores
+from graph.base import chunks
+from graph.base import month_of
+from graph.base import window_months
+from graph.errors import InvalidInput
+from graph.errors import NotFound
+from graph.errors import StoreUnavailable
+from ingest.records import Channel
+from ingest.records import Interaction
+from ingest.records import Person
+from ingest.records import Team
+from ingest.records import Tie
+from ingest.records import team_key
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS person (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    department TEXT NOT NULL,
+    team TEXT NOT NULL,
+    title TEXT NOT NULL,
+    is_it INTEGER NOT NULL,
+    manager TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS event (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tie (
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    month TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (source, target, channel, month)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tie_target ON tie (target);
+CREATE TABLE IF NOT EXISTS score (
+    subject TEXT NOT NULL,
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (subject, key, name)
+) WITHOUT ROWID;
+"""
+
+STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS staging (
+    pos INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    month TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    weight REAL NOT NULL
+)
+"""
+
+MISSING_PERSON = """
+SELECT s.pos, 'source', s.source FROM staging s
+WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.key = s.source)
+UNION ALL
+SELECT s.pos, 'target', s.target FROM staging s
+WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.key = s.target)
+ORDER BY 1 LIMIT 1
+"""
+
+# First occurrence of each key in the batch, and only keys never seen before.
+FRESH = """
+CREATE TEMP TABLE fresh AS
+SELECT s.* FROM staging s
+JOIN (SELECT min(pos) AS pos FROM staging GROUP BY key) f ON f.pos = s.pos
+WHERE NOT EXISTS (SELECT 1 FROM event e WHERE e.key = s.key)
+"""
+
+MERGE_TIES = """
+INSERT INTO tie (source, target, channel, month, count, weight, first_seen, last_seen)
+SELECT source, target, channel, month, count(*), sum(weight), min(ts), max(ts)
+FROM fresh WHERE true GROUP BY source, target, channel, month
+ON CONFLICT (source, target, channel, month) DO UPDATE SET
+    count = count + excluded.count,
+    weight = weight + excluded.weight,
+    first_seen = min(first_seen, excluded.first_seen),
+    last_seen = max(last_seen, excluded.last_seen)
+"""
+
+UPSERT_PERSON = """
+INSERT INTO person (key, name, department, team, title, is_it, manager)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+    name = excluded.name, department = excluded.department, team = excluded.team,
+    title = excluded.title, is_it = excluded.is_it, manager = excluded.manager
+"""
+
+TIES_WINDOW = """
+SELECT source, target, channel, {month}, sum(count), sum(weight), min(first_seen), max(last_seen)
+FROM tie
+WHERE (:since IS NULL OR month >= :since) AND (:until IS NULL OR month < :until)
+  AND channel IN (SELECT value FROM json_each(:channels))
+GROUP BY source, target, channel{group}
+ORDER BY source, target, channel{group}
+"""
+
+
+UPSERT_SCORE = """
+INSERT INTO score VALUES (?, ?, ?, ?)
+ON CONFLICT (subject, key, name) DO UPDATE SET value = excluded.value
+"""
+
+UNKNOWN_SCORED = {
+    Subject.PERSON: "SELECT count(DISTINCT key) FROM score WHERE subject = 'person' "
+    "AND key NOT IN (SELECT key FROM person)",
+    Subject.TEAM: "SELECT count(DISTINCT key) FROM score WHERE subject = 'team' "
+    "AND key NOT IN (SELECT department || '/' || team FROM person WHERE team != '')",
+}
+
+
+class EmbeddedStore:
+    """A :class:`graph.base.Store` on a SQLite file (``":memory:"`` for tests)."""
+
+    def __init__(self, path: str | Path, *, batch_size: int = 50_000) -> None:
+        self.batch_size = batch_size
+        if str(path) == ":memory:":
+            # A named shared-cache database, so every thread sees the same data.
+            self._target = f"file:bridgework-{uuid.uuid4().hex}?mode=memory&cache=shared"
+            self._uri = True
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._target, self._uri = str(path), False
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        self._conn().executescript(SCHEMA)
+
+    # -- connections and transactions -------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        try:
+            conn = sqlite3.connect(
+                self._target,
+                uri=self._uri,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=30,
+            )
+        except sqlite3.Error as err:
+            raise StoreUnavailable(f"cannot open {self._target}: {err}") from err
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self._local.conn = conn
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise StoreUnavailable(f"the store is busy: {err}") from err
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            self._closed = True
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- people ----------------------------------------------------------------------
+
+    def upsert_people(self, people: Iterable[Person]) -> int:
+        """Insert or update people; teams and departments follow from them."""
+        written = 0
+        with self._write() as conn:
+            for batch in chunks(enumerate(people), self.batch_size):
+                rows = [_person_row(check_person(pos, p)) for pos, p in batch]
+                conn.executemany(UPSERT_PERSON, rows)
+                written += len(rows)
+        return written
+
+    def people(self) -> Iterator[Person]:
+        """Every person, ordered by key."""
+        cursor = self._conn().execute(
+            "SELECT key, name, department, team, title, is_it, manager FROM person ORDER BY key"
+        )
+        for row in cursor:
+            yield _person(row)
+
+    def person(self, key: str) -> Person:
+        """One person by key."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT key, name, department, team, title, is_it, manager FROM person WHERE key = ?",
+                (key,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise NotFound(f"no person with key {key!r}")
+        return _person(row)
+
+    def teams(self) -> Iterator[Team]:
+        """Teams that have members; a team is IT when any member is."""
+        cursor = self._conn().execute(
+            "SELECT department, team, max(is_it) FROM person WHERE team != '' "
+            "GROUP BY department, team ORDER BY department || '/' || team"
+        )
+        for department, team, is_it in cursor:
+            yield Team(
+                key=team_key(department, team), name=team, department=department, is_it=bool(is_it)
+            )
+
+    # -- interactions ----------------------------------------------------------------
+
+    def add_interactions(self, interactions: Iterable[Interaction]) -> int:
+        """Add events in one transaction; return the number of new ones."""
+        added = 0
+        with self._write() as conn:
+            conn.execute(STAGING)
+            offset = 0
+            for batch in chunks(interactions, self.batch_size):
+                rows = [
+                    _event_row(offset + i, check_interaction(offset + i, it))
+                    for i, it in enumerate(batch)
+                ]
+                offset += len(batch)
+                added += self._merge_batch(conn, rows)
+        return added
+
+    def _merge_batch(self, conn: sqlite3.Connection, rows: list[tuple]) -> int:
+        conn.execute("DELETE FROM staging")
+        conn.executemany("INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        missing = conn.execute(MISSING_PERSON).fetchone()
+        if missing is not None:
+            pos, side, key = missing
+            raise InvalidInput(
+                "no such person in the store (load the directory first)",
+                record=pos,
+                field=side,
+                value=key,
+            )
+        conn.execute("DROP TABLE IF EXISTS temp.fresh")
+        conn.execute(FRESH)
+        added = conn.execute(
+            "INSERT INTO event (key, source, target) SELECT key, source, target FROM fresh"
+        ).rowcount
+        conn.execute(MERGE_TIES)
+        conn.execute("DROP TABLE temp.fresh")
+        return added
+
+    def ties(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        channels: Iterable[Channel] | None = None,
+        by_month: bool = False,
+    ) -> Iterator[Tie]:
+        """Aggregated ties in a window of whole months."""
+        low, high = window_months(since, until)
+        sql = TIES_WINDOW.format(
+            month="month" if by_month else "NULL", group=", month" if by_month else ""
+        )
+        params = {"since": low, "until": high, "channels": _json_list(channel_values(channels))}
+        for source, target, channel, month, count, weight, first, last in self._conn().execute(
+            sql, params
+        ):
+            yield Tie(
+                source, target, Channel(channel), count, weight, _utc(first), _utc(last), month
+            )
+
+    # -- scores, erasure, counts --------------------------------------------------------
+
+    def write_scores(self, subject: Subject, scores: Mapping[str, Mapping[str, float]]) -> int:
+        """Replace the named scores of the given subjects."""
+        subject = Subject(subject)
+        rows = [(subject.value, key, name, value) for key, name, value in check_scores(scores)]
+        with self._write() as conn:
+            conn.executemany(UPSERT_SCORE, rows)
+            missing = conn.execute(UNKNOWN_SCORED[subject]).fetchone()[0]
+            if missing:
+                raise NotFound(f"{missing} of the scored {subject.value} keys are not in the store")
+        return len(rows)
+
+    def scores(self, subject: Subject) -> dict[str, dict[str, float]]:
+        """Scores by subject key, then name."""
+        result: dict[str, dict[str, float]] = {}
+        cursor = self._conn().execute(
+            "SELECT key, name, value FROM score WHERE subject = ? ORDER BY key, name",
+            (Subject(subject).value,),
+        )
+        for key, name, value in cursor:
+            result.setdefault(key, {})[name] = value
+        return result
+
+    def erase_person(self, key: str) -> Erasure:
+        """Remove a person with their ties, events and scores."""
+        with self._write() as conn:
+            if conn.execute("DELETE FROM person WHERE key = ?", (key,)).rowcount == 0:
+                raise NotFound(f"no person with key {key!r}")
+            ties = conn.execute(
+                "DELETE FROM tie WHERE source = ? OR target = ?", (key, key)
+            ).rowcount
+            events = conn.execute(
+                "DELETE FROM event WHERE source = ? OR target = ?", (key, key)
+            ).rowcount
+            scores = conn.execute(
+                "DELETE FROM score WHERE subject = 'person' AND key = ?", (key,)
+            ).rowcount
+            conn.execute("UPDATE person SET manager = NULL WHERE manager = ?", (key,))
+        return Erasure(key=key, ties=ties, events=events, scores=scores)
+
+    def counts(self) -> StoreCounts:
+        """Totals of people, teams, departments and interactions per channel."""
+        conn = self._conn()
+        people, departments = conn.execute(
+            "SELECT count(*), count(DISTINCT nullif(department, '')) FROM person"
+        ).fetchone()
+        teams = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM person WHERE team != '' GROUP BY department, team)"
+        ).fetchone()[0]
+        channels = {
+            channel: ChannelCount(interactions=total, pairs=pairs)
+            for channel, total, pairs in conn.execute(
+                "SELECT channel, sum(count), count(DISTINCT source || ' ' || target) FROM tie GROUP BY channel"
+            )
+        }
+        interactions = sum(c.interactions for c in channels.values())
+        return StoreCounts(people, teams, departments, interactions, channels)
+
+    def clear(self) -> None:
+        """Delete every row."""
+        with self._write() as conn:
+            for table in ("tie", "event", "score", "person"):
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+def _person_row(p: Person) -> tuple:
+    return (p.key, p.name, p.department, p.team, p.title, int(p.is_it), p.manager)
+
+
+def _person(row: tuple) -> Person:
+    key, name, department, team, title, is_it, manager = row
+    return Person(key, name, department, team, title, bool(is_it), manager)
+
+
+def _event_row(pos: int, it: Interaction) -> tuple:
+    channel = Channel(it.channel).value
+    return (
+        pos,
+        it.event_key,
+        it.source,
+        it.target,
+        channel,
+        month_of(it.timestamp),
+        _epoch(it.timestamp),
+        float(it.weight),
+    )
+
+
+def _epoch(when: datetime) -> int:
+    return int(when.timestamp())
+
+
+def _utc(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _json_list(values: list[str]) -> str:
+    return json.dumps(values)

@@ -1,0 +1,353 @@
+"""The Neo4j store, through the official driver. The only module importing ``neo4j``.
+
+One driver per process, closed by :meth:`Neo4jStore.close`. Writes go in
+``UNWIND $rows`` batches inside one explicit transaction per call, so a call
+either lands whole or not at all. Driver exceptions become
+:mod:`graph.errors` exceptions here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from contextlib import contextmanager
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from typing import Any
+from typing import LiteralString
+from typing import TypeVar
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j import RoutingControl
+from neo4j import exceptions as neo4j_errors
+
+from graph import cypher
+from graph.base import ChannelCount
+from graph.base import Erasure
+from graph.base import StoreCounts
+from graph.base import Subject
+from graph.base import channel_values
+from graph.base import check_interaction
+from graph.base import check_person
+from graph.base import check_scores
+from graph.base import chunks
+from graph.base import month_of
+from graph.base import window_months
+from graph.errors import Conflict
+from graph.errors import InvalidInput
+from graph.errors import NotFound
+from graph.errors import StoreError
+from graph.errors import StoreUnavailable
+from ingest.records import Channel
+from ingest.records import Interaction
+from ingest.records import Person
+from ingest.records import Team
+from ingest.records import Tie
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Turn driver exceptions into ours; never log parameters (pseudonymous data)."""
+    try:
+        yield
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as err:
+        raise StoreUnavailable(f"Neo4j is unavailable ({what}): {err}") from err
+    except neo4j_errors.AuthError as err:
+        raise StoreUnavailable(f"Neo4j refused the credentials ({what})") from err
+    except neo4j_errors.ConstraintError as err:
+        raise Conflict(f"{what} collided with a uniqueness constraint: {err.message}") from err
+    except neo4j_errors.Neo4jError as err:
+        log.error("Neo4j error in %s: %s", what, err.code)
+        raise StoreError(f"Neo4j error in {what}: {err.code}") from err
+    except neo4j_errors.DriverError as err:
+        raise StoreUnavailable(f"Neo4j driver error ({what}): {err}") from err
+
+
+class Neo4jStore:
+    """A :class:`graph.base.Store` on a Neo4j 5 database."""
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        batch_size: int = 10_000,
+    ) -> None:
+        self.database = database
+        self.batch_size = batch_size
+        with _translated("connect"):
+            self._driver = GraphDatabase.driver(uri, auth=(user, password))
+            try:
+                self._driver.verify_connectivity()
+            except BaseException:
+                self._driver.close()
+                raise
+        self.ensure_schema()
+
+    def ensure_schema(self) -> None:
+        """Create the named constraints and indexes (idempotent)."""
+        for statement in cypher.CONSTRAINTS:
+            self._run(statement, "ensure schema")
+
+    def close(self) -> None:
+        """Close the driver (safe to call twice)."""
+        self._driver.close()
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _run(
+        self, query: LiteralString, what: str, *, read: bool = False, **params: Any
+    ) -> list[dict[str, Any]]:
+        routing = RoutingControl.READ if read else RoutingControl.WRITE
+        with _translated(what):
+            records, _, _ = self._driver.execute_query(
+                query, parameters_=params, database_=self.database, routing_=routing
+            )
+        return [record.data() for record in records]
+
+    def _stream(self, query: LiteralString, what: str, **params: Any) -> Iterator[neo4j.Record]:
+        with (
+            _translated(what),
+            self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session,
+        ):
+            yield from session.run(query, params)
+
+    def _in_transaction(self, what: str, work: Callable[[neo4j.Transaction], T]) -> T:
+        # An explicit transaction rather than execute_write: the input is a
+        # one-pass iterable, so the unit of work cannot be retried.
+        with _translated(what), self._driver.session(database=self.database) as session:
+            with session.begin_transaction() as tx:
+                result = work(tx)
+                tx.commit()
+                return result
+
+    # -- people ----------------------------------------------------------------------
+
+    def upsert_people(self, people: Iterable[Person]) -> int:
+        """Insert or update people, their teams, departments and managers."""
+
+        def work(tx: neo4j.Transaction) -> int:
+            written, managers = 0, []
+            for batch in chunks(enumerate(people), self.batch_size):
+                rows = [_person_row(check_person(pos, p)) for pos, p in batch]
+                tx.run(cypher.UPSERT_PEOPLE, rows=rows).consume()
+                tx.run(cypher.DROP_STALE_MEMBERSHIP, rows=rows).consume()
+                tx.run(cypher.LINK_TEAMS, rows=rows).consume()
+                tx.run(cypher.DROP_MANAGERS, keys=[r["key"] for r in rows]).consume()
+                managers.extend(
+                    {"key": r["key"], "manager": r["manager"]} for r in rows if r["manager"]
+                )
+                written += len(rows)
+            for batch in chunks(managers, self.batch_size):
+                tx.run(cypher.LINK_MANAGERS, rows=batch).consume()
+            tx.run(cypher.DROP_EMPTY_TEAMS).consume()
+            tx.run(cypher.DROP_EMPTY_DEPARTMENTS).consume()
+            return written
+
+        return self._in_transaction("upsert people", work)
+
+    def people(self) -> Iterator[Person]:
+        """Every person, ordered by key."""
+        for record in self._stream(cypher.PEOPLE, "read people"):
+            yield _person(record)
+
+    def person(self, key: str) -> Person:
+        """One person by key."""
+        rows = self._run(cypher.PERSON, "read person", read=True, key=key)
+        if not rows:
+            raise NotFound(f"no person with key {key!r}")
+        return _person(rows[0])
+
+    def teams(self) -> Iterator[Team]:
+        """Teams that have members; a team is IT when any member is."""
+        for row in self._run(cypher.TEAMS, "read teams", read=True):
+            yield Team(
+                key=row["key"],
+                name=row["name"],
+                department=row["department"],
+                is_it=bool(row["is_it"]),
+            )
+
+    # -- interactions ----------------------------------------------------------------
+
+    def add_interactions(self, interactions: Iterable[Interaction]) -> int:
+        """Add events in one transaction; return the number of new ones."""
+
+        def work(tx: neo4j.Transaction) -> int:
+            added, offset = 0, 0
+            for batch in chunks(interactions, self.batch_size):
+                checked = [check_interaction(offset + i, it) for i, it in enumerate(batch)]
+                added += _merge_batch(tx, checked, offset)
+                offset += len(batch)
+            return added
+
+        return self._in_transaction("add interactions", work)
+
+    def ties(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        channels: Iterable[Channel] | None = None,
+        by_month: bool = False,
+    ) -> Iterator[Tie]:
+        """Aggregated ties in a window of whole months."""
+        low, high = window_months(since, until)
+        query = cypher.TIES_BY_MONTH if by_month else cypher.TIES_WINDOW
+        params = {"since": low, "until": high, "channels": channel_values(channels)}
+        for r in self._stream(query, "read ties", **params):
+            yield Tie(
+                r["source"], r["target"], Channel(r["channel"]), r["count"], r["weight"],
+                _native(r["first_seen"]), _native(r["last_seen"]), r["month"],
+            )  # fmt: skip
+
+    # -- scores, erasure, counts --------------------------------------------------------
+
+    def write_scores(self, subject: Subject, scores: Mapping[str, Mapping[str, float]]) -> int:
+        """Set ``bw_<name>`` properties on Person or Team nodes."""
+        query = (
+            cypher.WRITE_TEAM_SCORES
+            if Subject(subject) is Subject.TEAM
+            else cypher.WRITE_PERSON_SCORES
+        )
+        props: dict[str, dict[str, float]] = {}
+        for key, name, value in check_scores(scores):
+            props.setdefault(key, {})[f"bw_{name}"] = value
+        rows = [{"key": key, "props": values} for key, values in props.items()]
+
+        def work(tx: neo4j.Transaction) -> int:
+            matched = 0
+            for batch in chunks(rows, self.batch_size):
+                matched += tx.run(query, rows=batch).single(strict=True)["matched"]
+            if matched != len(rows):
+                missing = len(rows) - matched
+                raise NotFound(
+                    f"{missing} of the scored {Subject(subject).value} keys are not in the store"
+                )
+            return sum(len(r["props"]) for r in rows)
+
+        return self._in_transaction("write scores", work)
+
+    def scores(self, subject: Subject) -> dict[str, dict[str, float]]:
+        """Scores by subject key, then name (the ``bw_`` prefix removed)."""
+        query = cypher.TEAM_SCORES if Subject(subject) is Subject.TEAM else cypher.PERSON_SCORES
+        return {
+            row["key"]: {name.removeprefix("bw_"): value for name, value in row["pairs"]}
+            for row in self._run(query, "read scores", read=True)
+        }
+
+    def erase_person(self, key: str) -> Erasure:
+        """Remove a person with their ties, events and scores."""
+
+        def work(tx: neo4j.Transaction) -> Erasure:
+            found = tx.run(cypher.ERASE_PERSON, key=key).single()
+            if found is None:
+                raise NotFound(f"no person with key {key!r}")
+            events = tx.run(cypher.ERASE_EVENTS, key=key).single(strict=True)["events"]
+            tx.run(cypher.FORGET_MANAGER, key=key).consume()
+            tx.run(cypher.DROP_EMPTY_TEAMS).consume()
+            tx.run(cypher.DROP_EMPTY_DEPARTMENTS).consume()
+            return Erasure(key=key, ties=found["ties"], events=events, scores=found["scores"])
+
+        return self._in_transaction("erase person", work)
+
+    def counts(self) -> StoreCounts:
+        """Totals of people, teams, departments and interactions per channel."""
+        nodes = self._run(cypher.COUNT_NODES, "count", read=True)[0]
+        channels = {
+            row["channel"]: ChannelCount(interactions=row["interactions"], pairs=row["pairs"])
+            for row in self._run(cypher.COUNT_CHANNELS, "count", read=True)
+        }
+        interactions = sum(c.interactions for c in channels.values())
+        return StoreCounts(
+            nodes["people"], nodes["teams"], nodes["departments"], interactions, channels
+        )
+
+    def clear(self) -> None:
+        """Delete every node and relationship (tests and ``reset`` only)."""
+        with _translated("clear"), self._driver.session(database=self.database) as session:
+            session.run(cypher.CLEAR).consume()
+
+
+def _merge_batch(tx: neo4j.Transaction, batch: list[Interaction], offset: int) -> int:
+    """Check people, skip seen events, then create events and merge ties."""
+    people = sorted({it.source for it in batch} | {it.target for it in batch})
+    missing = {r["key"] for r in tx.run(cypher.MISSING_PEOPLE, keys=people)}
+    if missing:
+        pos, it = next(
+            (i, it) for i, it in enumerate(batch) if it.source in missing or it.target in missing
+        )
+        side = "source" if it.source in missing else "target"
+        raise InvalidInput(
+            "no such person in the store (load the directory first)",
+            record=offset + pos,
+            field=side,
+            value=getattr(it, side),
+        )
+    keyed = {}
+    for it in batch:
+        keyed.setdefault(it.event_key, it)
+    seen = {r["key"] for r in tx.run(cypher.SEEN_EVENTS, keys=list(keyed))}
+    fresh = {key: it for key, it in keyed.items() if key not in seen}
+    if not fresh:
+        return 0
+    events = [{"key": key, "source": it.source, "target": it.target} for key, it in fresh.items()]
+    tx.run(cypher.CREATE_EVENTS, rows=events).consume()
+    tx.run(cypher.MERGE_TIES, rows=_aggregate(fresh.values())).consume()
+    return len(fresh)
+
+
+def _aggregate(items: Iterable[Interaction]) -> list[dict[str, Any]]:
+    """Sum a batch per pair, channel and month, so each tie is merged once."""
+    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for it in items:
+        when = _second(it.timestamp)
+        key = (it.source, it.target, Channel(it.channel).value, month_of(when))
+        row = rows.get(key)
+        if row is None:
+            rows[key] = {
+                "source": key[0], "target": key[1], "channel": key[2], "month": key[3],
+                "count": 1, "weight": float(it.weight), "first_seen": when, "last_seen": when,
+            }  # fmt: skip
+            continue
+        row["count"] += 1
+        row["weight"] += float(it.weight)
+        row["first_seen"] = min(row["first_seen"], when)
+        row["last_seen"] = max(row["last_seen"], when)
+    return list(rows.values())
+
+
+def _second(when: datetime) -> datetime:
+    """UTC, to the whole second: the resolution both stores keep."""
+    return when.astimezone(UTC).replace(microsecond=0)
+
+
+def _native(value: Any) -> datetime:
+    return value.to_native().astimezone(UTC)
+
+
+def _person_row(p: Person) -> dict[str, Any]:
+    team_key = p.team_key if p.team else None
+    return {
+        "key": p.key, "name": p.name, "department": p.department, "team": p.team,
+        "title": p.title, "is_it": p.is_it, "manager": p.manager, "team_key": team_key,
+    }  # fmt: skip
+
+
+def _person(row: Mapping[str, Any]) -> Person:
+    return Person(
+        key=row["key"], name=row["name"] or "", department=row["department"] or "", team=row["team"] or "",
+        title=row["title"] or "", is_it=bool(row["is_it"]), manager=row["manager"],
+    )  # fmt: skip

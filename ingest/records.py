@@ -1,0 +1,173 @@
+"""The shared vocabulary: frozen, typed records that every layer speaks.
+
+Ingestors yield these records, ``graph`` stores them and ``analysis`` reads
+them. Nothing here touches a file, a database or the network.
+
+Person keys are pseudonymous (see :mod:`ingest.identity`); raw e-mail
+addresses never travel in these records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """How two people interacted."""
+
+    EMAIL = "email"
+    MEETING = "meeting"
+    TICKET = "ticket"
+    CHAT = "chat"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One person from the HR directory (or seen in the traces).
+
+    ``key`` is the stable pseudonymous identifier; ``manager`` is the key of
+    the person's manager, if known. ``team`` and ``department`` are names as
+    the directory spells them; ``is_it`` says whether the person's unit is IT.
+    """
+
+    key: str
+    name: str = ""
+    department: str = ""
+    team: str = ""
+    title: str = ""
+    is_it: bool = False
+    manager: str | None = None
+
+    @property
+    def team_key(self) -> str:
+        """The key of the person's team: unique across departments."""
+        return team_key(self.department, self.team)
+
+
+def team_key(department: str, team: str) -> str:
+    """Key of a team: teams are named within their department."""
+    return f"{department}/{team}"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A formal team, part of a department."""
+
+    key: str
+    name: str
+    department: str
+    is_it: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """One observed contact from ``source`` to ``target`` on one channel.
+
+    ``timestamp`` must be timezone-aware (it is stored in UTC); ``ref`` is the
+    provenance of the event (Message-ID or fingerprint, ticket number, meeting
+    UID plus occurrence). ``weight`` is a strength: 1 for an ordinary contact,
+    less for a contact diluted among many recipients or attendees.
+    """
+
+    source: str
+    target: str
+    channel: Channel
+    timestamp: datetime
+    ref: str
+    weight: float = 1.0
+
+    @property
+    def event_key(self) -> str:
+        """Dedupe key: the same event between the same pair counts once."""
+        return event_key(self.channel, self.ref, self.source, self.target)
+
+    @property
+    def month(self) -> str:
+        """The UTC month bucket, ``YYYY-MM``."""
+        return self.timestamp.astimezone(UTC).strftime("%Y-%m")
+
+
+def event_key(channel: Channel | str, ref: str, source: str, target: str) -> str:
+    """Hash of what identifies one event between one ordered pair."""
+    value = channel.value if isinstance(channel, Channel) else str(channel)
+    raw = "\x1f".join((value, ref, source, target)).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """Interactions from ``source`` to ``target`` on one channel, aggregated.
+
+    ``count`` is the number of distinct events, ``weight`` the sum of their
+    weights; ``first_seen`` and ``last_seen`` are UTC datetimes. ``month`` is
+    ``YYYY-MM`` for a single month bucket, or ``None`` when the tie sums a
+    whole window.
+    """
+
+    source: str
+    target: str
+    channel: Channel
+    count: int
+    weight: float
+    first_seen: datetime
+    last_seen: datetime
+    month: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """One record that was not kept, and why."""
+
+    source: str
+    record: str
+    field: str
+    reason: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        value = f" (value {self.value!r})" if self.value else ""
+        return f"{self.source}: record {self.record}: field {self.field!r}: {self.reason}{value}"
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What an ingest run read, kept and skipped. Mutable while the run lasts."""
+
+    source: str
+    kind: str
+    read: int = 0
+    kept: int = 0
+    interactions: int = 0
+    people_created: int = 0
+    people_matched: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    examples: list[Skip] = field(default_factory=list)
+    notes: Counter[str] = field(default_factory=Counter)
+    max_examples: int = 20
+
+    def skip(self, skip: Skip) -> None:
+        """Count a skipped record, keeping the first few as examples."""
+        self.skipped[skip.reason] += 1
+        if len(self.examples) < self.max_examples:
+            self.examples.append(skip)
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready view of the report."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "read": self.read,
+            "kept": self.kept,
+            "interactions": self.interactions,
+            "people_created": self.people_created,
+            "people_matched": self.people_matched,
+            "skipped": dict(self.skipped),
+            "examples": [str(s) for s in self.examples],
+            "notes": dict(self.notes),
+        }

@@ -1,0 +1,1 @@
+"""The web layer: settings, store lifecycle, pages, API and CLI commands."""

@@ -1,0 +1,191 @@
+"""Commands on the Flask CLI: ``flask --app app ingest|analyze|report|demo|reset``.
+
+Each command parses its arguments, calls one library function and prints
+what happened; library errors become ``click.ClickException`` (exit code 1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask import current_app
+
+from graph.errors import StoreError
+from web.store import get_store
+
+KINDS = ("directory", "email", "tickets", "meetings")
+
+
+def identity_settings() -> Any:
+    """Identity settings for the ingestors, from the app config."""
+    from ingest.identity import IdentitySettings
+
+    config = current_app.config
+    return IdentitySettings(
+        key=str(config["PSEUDONYM_KEY"]).encode(),
+        internal_domains=tuple(d.lower() for d in config["INTERNAL_DOMAINS"]),
+        it_units=tuple(config["IT_UNITS"]),
+        broadcast_cutoff=int(config["BROADCAST_CUTOFF"]),
+    )
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int], None]]:
+    """A progress line on stderr that counts records as they go by."""
+    state = {"shown": 0}
+
+    def update(done: int) -> None:
+        if done - state["shown"] >= 1000:
+            click.echo(f"\r{label}: {done:,} records", nl=False, err=True)
+            state["shown"] = done
+
+    yield update
+    if state["shown"]:
+        click.echo(err=True)
+
+
+def run_ingest(kind: str, paths: list[Path], *, strict: bool) -> list[Any]:
+    """Ingest files of one kind into the app's store; return the reports."""
+    from ingest import pipeline
+    from ingest.errors import IngestError
+
+    ingestors = {
+        "directory": pipeline.ingest_directory,
+        "email": pipeline.ingest_email,
+        "tickets": pipeline.ingest_tickets,
+        "meetings": pipeline.ingest_meetings,
+    }
+    try:
+        with _progress(f"{kind}") as progress:
+            return ingestors[kind](paths, get_store(), identity_settings(), strict=strict, progress=progress)
+    except (IngestError, StoreError) as err:
+        raise click.ClickException(str(err)) from err
+
+
+def _echo_report(report: Any) -> None:
+    data = report.as_dict()
+    click.echo(
+        f"{data['source']}: read {data['read']:,}, kept {data['kept']:,}, "
+        f"new interactions {data['interactions']:,}, people created {data['people_created']:,}, "
+        f"matched {data['people_matched']:,}"
+    )
+    for reason, count in sorted(data["skipped"].items()):
+        click.echo(f"  skipped {count:,}: {reason}")
+    for note, count in sorted(data["notes"].items()):
+        click.echo(f"  {note}: {count:,}")
+    for example in data["examples"][:5]:
+        click.echo(f"  e.g. {example}")
+
+
+@click.command("ingest")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
+def ingest_command(kind: str, paths: tuple[Path, ...], strict: bool) -> None:
+    """Load exports into the store.
+
+    \b
+    Load the directory first, then the traces:
+      flask --app app ingest directory hr.csv
+      flask --app app ingest email mail.mbox maildir/
+      flask --app app ingest meetings calendar.ics
+      flask --app app ingest tickets incidents.csv
+    """
+    for report in run_ingest(kind, list(paths), strict=strict):
+        _echo_report(report)
+
+
+def run_analysis() -> dict[str, Any]:
+    """Run the analysis jobs over the whole store and write scores back."""
+    from analysis.jobs import run_all
+
+    store = get_store()
+    return run_all(store)
+
+
+@click.command("analyze")
+def analyze_command() -> None:
+    """Run the analysis jobs and write their scores back to the store."""
+    try:
+        summary = run_analysis()
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(json.dumps(summary, indent=2, default=str))
+
+
+def build_report() -> dict[str, Any]:
+    """Counts and headline results, as the ``report`` command prints them."""
+    from analysis.jobs import headline
+
+    store = get_store()
+    return {"store": current_app.config["STORE"], "counts": store.counts().as_dict(), "results": headline(store)}
+
+
+@click.command("report")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def report_command(as_json: bool) -> None:
+    """Summarise what the store holds and what the analysis found."""
+    try:
+        report = build_report()
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    if as_json:
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+        return
+    counts = report["counts"]
+    click.echo(f"store: {report['store']}")
+    click.echo(f"people {counts['people']:,}, teams {counts['teams']:,}, departments {counts['departments']:,}")
+    for name, channel in counts["channels"].items():
+        click.echo(f"  {name}: {channel['interactions']:,} interactions between {channel['pairs']:,} pairs")
+
+
+@click.command("demo")
+@click.option("--people", default=300, show_default=True, help="Size of the generated organisation.")
+@click.option("--seed", default=7, show_default=True, help="Seed: the same seed gives the same files.")
+@click.option("--out", type=click.Path(path_type=Path), help="Where to write the files (default DATA_DIR/demo).")
+def demo_command(people: int, seed: int, out: Path | None) -> None:
+    """Generate a sample organisation, ingest its files and analyse it.
+
+    The files (hr.csv, mail.mbox, meetings.ics, tickets.csv, truth.json) go
+    through the same ingestors as real exports.
+    """
+    from demo.generate import DemoSpec
+    from demo.generate import generate
+
+    out = out or Path(current_app.config["DATA_DIR"]) / "demo"
+    click.echo(f"Generating a {people}-person organisation in {out} ...")
+    files = generate(DemoSpec(people=people, seed=seed), out)
+    for kind, path in (
+        ("directory", files.directory),
+        ("email", files.mbox),
+        ("meetings", files.calendar),
+        ("tickets", files.tickets),
+    ):
+        for report in run_ingest(kind, [path], strict=False):
+            _echo_report(report)
+    click.echo("Analysing ...")
+    summary = run_analysis()
+    click.echo(json.dumps(summary, indent=2, default=str))
+
+
+@click.command("reset")
+@click.option("--yes", is_flag=True, help="Confirm that everything in the store is to be deleted.")
+def reset_command(yes: bool) -> None:
+    """Delete everything in the configured store."""
+    if not yes:
+        raise click.ClickException("reset deletes everything in the store: add --yes to confirm")
+    get_store().clear()
+    click.echo("The store is empty.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    for command in (ingest_command, analyze_command, report_command, demo_command, reset_command):
+        app.cli.add_command(command)

@@ -1,0 +1,55 @@
+"""Every setting Bridgework reads, declared once.
+
+Settings are layered: these defaults, then ``instance/config.py``, then
+environment variables prefixed ``BRIDGEWORK_`` (``BRIDGEWORK_STORE=neo4j``
+sets ``STORE``), then a test's own mapping. ``tests/test_settings.py`` checks
+that every setting is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: its name (without the ``BRIDGEWORK_`` prefix), default and help."""
+
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SECRET_KEY", "dev", "Signs sessions; set a long random value in production."),
+    Setting("STORE", "sqlite", "Which graph store to use: `sqlite` (embedded, default) or `neo4j`."),
+    Setting("SQLITE_PATH", None, "Embedded store file; default `instance/bridgework.sqlite3`."),
+    Setting("NEO4J_URI", "", "Bolt URI of Neo4j, e.g. `bolt://127.0.0.1:7687` (STORE=neo4j)."),
+    Setting("NEO4J_USER", "neo4j", "Neo4j user name."),
+    Setting("NEO4J_PASSWORD", "", "Neo4j password."),
+    Setting("NEO4J_DATABASE", "neo4j", "Neo4j database name."),
+    Setting(
+        "PSEUDONYM_KEY",
+        "dev",
+        "Secret key of the keyed hash (HMAC-SHA256) that turns addresses into person keys. "
+        "Keep it stable: a new key gives everybody new keys.",
+    ),
+    Setting(
+        "INTERNAL_DOMAINS",
+        [],
+        "Mail domains of the organisation (JSON list); empty means the domains of the directory.",
+    ),
+    Setting("IT_UNITS", ["IT"], "Departments or `department/team` names that are IT (JSON list)."),
+    Setting("BROADCAST_CUTOFF", 25, "Mail or meetings with more recipients are broadcasts, not ties."),
+    Setting("DATA_DIR", None, "Where uploads and demo files go; default `instance/data`."),
+)
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """The default configuration, with paths inside the instance folder."""
+    config = {s.name: s.default for s in SETTINGS}
+    config["SQLITE_PATH"] = os.path.join(instance_path, "bridgework.sqlite3")
+    config["DATA_DIR"] = os.path.join(instance_path, "data")
+    return config
