@@ -44,6 +44,7 @@ class Subject(StrEnum):
 
     PERSON = "person"
     TEAM = "team"
+    DEPARTMENT = "department"
 
 
 @dataclass(frozen=True, slots=True)

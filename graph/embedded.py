@@ -150,7 +150,17 @@ UNKNOWN_SCORED = {
     "AND key NOT IN (SELECT key FROM person)",
     Subject.TEAM: "SELECT count(DISTINCT key) FROM score WHERE subject = 'team' "
     "AND key NOT IN (SELECT department || '/' || team FROM person WHERE team != '')",
+    Subject.DEPARTMENT: "SELECT count(DISTINCT key) FROM score WHERE subject = 'department' "
+    "AND key NOT IN (SELECT department FROM person WHERE team != '')",
 }
+
+
+# Scores of teams and departments left without members go with them.
+ORPHAN_SCORES = """
+DELETE FROM score WHERE
+    (subject = 'team' AND key NOT IN (SELECT department || '/' || team FROM person WHERE team != ''))
+    OR (subject = 'department' AND key NOT IN (SELECT department FROM person WHERE team != ''))
+"""
 
 
 class EmbeddedStore:
@@ -230,6 +240,7 @@ class EmbeddedStore:
                 rows = [_person_row(check_person(pos, p)) for pos, p in batch]
                 conn.executemany(UPSERT_PERSON, rows)
                 written += len(rows)
+            conn.execute(ORPHAN_SCORES)
         return written
 
     def people(self) -> Iterator[Person]:
@@ -363,6 +374,7 @@ class EmbeddedStore:
                 "DELETE FROM score WHERE subject = 'person' AND key = ?", (key,)
             ).rowcount
             conn.execute("UPDATE person SET manager = NULL WHERE manager = ?", (key,))
+            conn.execute(ORPHAN_SCORES)
         return Erasure(key=key, ties=ties, events=events, scores=scores)
 
     def counts(self) -> StoreCounts:

@@ -52,6 +52,17 @@ from ingest.records import Tie
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+WRITE_SCORES = {
+    Subject.PERSON: cypher.WRITE_PERSON_SCORES,
+    Subject.TEAM: cypher.WRITE_TEAM_SCORES,
+    Subject.DEPARTMENT: cypher.WRITE_DEPARTMENT_SCORES,
+}
+READ_SCORES = {
+    Subject.PERSON: cypher.PERSON_SCORES,
+    Subject.TEAM: cypher.TEAM_SCORES,
+    Subject.DEPARTMENT: cypher.DEPARTMENT_SCORES,
+}
+
 
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
@@ -216,12 +227,8 @@ class Neo4jStore:
     # -- scores, erasure, counts --------------------------------------------------------
 
     def write_scores(self, subject: Subject, scores: Mapping[str, Mapping[str, float]]) -> int:
-        """Set ``bw_<name>`` properties on Person or Team nodes."""
-        query = (
-            cypher.WRITE_TEAM_SCORES
-            if Subject(subject) is Subject.TEAM
-            else cypher.WRITE_PERSON_SCORES
-        )
+        """Set ``bw_<name>`` properties on Person, Team or Department nodes."""
+        query = WRITE_SCORES[Subject(subject)]
         props: dict[str, dict[str, float]] = {}
         for key, name, value in check_scores(scores):
             props.setdefault(key, {})[f"bw_{name}"] = value
@@ -242,7 +249,7 @@ class Neo4jStore:
 
     def scores(self, subject: Subject) -> dict[str, dict[str, float]]:
         """Scores by subject key, then name (the ``bw_`` prefix removed)."""
-        query = cypher.TEAM_SCORES if Subject(subject) is Subject.TEAM else cypher.PERSON_SCORES
+        query = READ_SCORES[Subject(subject)]
         return {
             row["key"]: {name.removeprefix("bw_"): value for name, value in row["pairs"]}
             for row in self._run(query, "read scores", read=True)

@@ -16,6 +16,7 @@ import pytest
 
 from app import create_app
 from graph.embedded import EmbeddedStore
+from web.store import close_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -81,9 +82,11 @@ def app(tmp_path: Path):
             "TESTING": True,
             "SQLITE_PATH": str(tmp_path / "bridgework.sqlite3"),
             "DATA_DIR": str(tmp_path / "data"),
+            "PSEUDONYM_KEY": "test-key",
         }
     )
     yield application
+    close_store(application)
 
 
 @pytest.fixture

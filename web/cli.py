@@ -64,7 +64,9 @@ def run_ingest(kind: str, paths: list[Path], *, strict: bool) -> list[Any]:
     }
     try:
         with _progress(f"{kind}") as progress:
-            return ingestors[kind](paths, get_store(), identity_settings(), strict=strict, progress=progress)
+            return ingestors[kind](
+                paths, get_store(), identity_settings(), strict=strict, progress=progress
+            )
     except (IngestError, StoreError) as err:
         raise click.ClickException(str(err)) from err
 
@@ -104,10 +106,9 @@ def ingest_command(kind: str, paths: tuple[Path, ...], strict: bool) -> None:
 
 def run_analysis() -> dict[str, Any]:
     """Run the analysis jobs over the whole store and write scores back."""
-    from analysis.jobs import run_all
+    from web.jobs import run_all
 
-    store = get_store()
-    return run_all(store)
+    return run_all(get_store())
 
 
 @click.command("analyze")
@@ -122,10 +123,14 @@ def analyze_command() -> None:
 
 def build_report() -> dict[str, Any]:
     """Counts and headline results, as the ``report`` command prints them."""
-    from analysis.jobs import headline
+    from web.jobs import headline
 
     store = get_store()
-    return {"store": current_app.config["STORE"], "counts": store.counts().as_dict(), "results": headline(store)}
+    return {
+        "store": current_app.config["STORE"],
+        "counts": store.counts().as_dict(),
+        "results": headline(store),
+    }
 
 
 @click.command("report")
@@ -141,15 +146,27 @@ def report_command(as_json: bool) -> None:
         return
     counts = report["counts"]
     click.echo(f"store: {report['store']}")
-    click.echo(f"people {counts['people']:,}, teams {counts['teams']:,}, departments {counts['departments']:,}")
+    click.echo(
+        f"people {counts['people']:,}, teams {counts['teams']:,}, departments {counts['departments']:,}"
+    )
     for name, channel in counts["channels"].items():
-        click.echo(f"  {name}: {channel['interactions']:,} interactions between {channel['pairs']:,} pairs")
+        click.echo(
+            f"  {name}: {channel['interactions']:,} interactions between {channel['pairs']:,} pairs"
+        )
 
 
 @click.command("demo")
-@click.option("--people", default=300, show_default=True, help="Size of the generated organisation.")
-@click.option("--seed", default=7, show_default=True, help="Seed: the same seed gives the same files.")
-@click.option("--out", type=click.Path(path_type=Path), help="Where to write the files (default DATA_DIR/demo).")
+@click.option(
+    "--people", default=300, show_default=True, help="Size of the generated organisation."
+)
+@click.option(
+    "--seed", default=7, show_default=True, help="Seed: the same seed gives the same files."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where to write the files (default DATA_DIR/demo).",
+)
 def demo_command(people: int, seed: int, out: Path | None) -> None:
     """Generate a sample organisation, ingest its files and analyse it.
 

@@ -20,7 +20,9 @@ def error_body(messages: list[str], status: int) -> dict[str, object]:
 def _render(messages: list[str], status: int, title: str) -> tuple[Response | str, int]:
     if request.path.startswith("/api/"):
         return jsonify(error_body(messages, status)), status
-    return render_template("errors/error.html", title=title, messages=messages, status=status), status
+    return render_template(
+        "errors/error.html", title=title, messages=messages, status=status
+    ), status
 
 
 def init_app(app: Flask) -> None:

@@ -24,7 +24,9 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", "dev", "Signs sessions; set a long random value in production."),
-    Setting("STORE", "sqlite", "Which graph store to use: `sqlite` (embedded, default) or `neo4j`."),
+    Setting(
+        "STORE", "sqlite", "Which graph store to use: `sqlite` (embedded, default) or `neo4j`."
+    ),
     Setting("SQLITE_PATH", None, "Embedded store file; default `instance/bridgework.sqlite3`."),
     Setting("NEO4J_URI", "", "Bolt URI of Neo4j, e.g. `bolt://127.0.0.1:7687` (STORE=neo4j)."),
     Setting("NEO4J_USER", "neo4j", "Neo4j user name."),
@@ -42,7 +44,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Mail domains of the organisation (JSON list); empty means the domains of the directory.",
     ),
     Setting("IT_UNITS", ["IT"], "Departments or `department/team` names that are IT (JSON list)."),
-    Setting("BROADCAST_CUTOFF", 25, "Mail or meetings with more recipients are broadcasts, not ties."),
+    Setting(
+        "BROADCAST_CUTOFF", 25, "Mail or meetings with more recipients are broadcasts, not ties."
+    ),
     Setting("DATA_DIR", None, "Where uploads and demo files go; default `instance/data`."),
 )
 

@@ -64,7 +64,9 @@ def test_teams_follow_people(loaded):
 
 
 def test_upsert_updates_in_place_and_moves_teams(loaded):
-    moved = Person("p_alice", "Alice Archer-Smith", "Finance", "Controlling", "Analyst", False, "p_carol")
+    moved = Person(
+        "p_alice", "Alice Archer-Smith", "Finance", "Controlling", "Analyst", False, "p_carol"
+    )
     assert loaded.upsert_people([moved]) == 1
     assert loaded.person("p_alice") == moved
     assert [t.key for t in loaded.teams()] == [
@@ -141,7 +143,9 @@ def test_timestamps_are_kept_in_utc_to_the_second(loaded):
 
 
 def test_large_batches_span_many_chunks(loaded):
-    events = [mail("p_alice", "p_bob", at(1 + i % 12, 1 + i % 28), f"bulk-{i}") for i in range(25_000)]
+    events = [
+        mail("p_alice", "p_bob", at(1 + i % 12, 1 + i % 28), f"bulk-{i}") for i in range(25_000)
+    ]
     assert loaded.add_interactions(events) == 25_000
     assert loaded.add_interactions(events[-100:]) == 0
     assert tie_table(loaded)[("p_alice", "p_bob", "email")][0] == 25_000
@@ -226,12 +230,24 @@ def test_unknown_channel_in_filter(year):
     ("bad", "field", "message"),
     [
         (Interaction("p_alice", "p_bob", "fax", at(3), "x"), "channel", "unknown channel"),
-        (Interaction("p_alice", "p_bob", Channel.EMAIL, datetime(2025, 3, 1), "x"), "timestamp", "timezone-aware"),
-        (Interaction("p_alice", "p_bob", Channel.EMAIL, "2025-03-01", "x"), "timestamp", "datetime"),
+        (
+            Interaction("p_alice", "p_bob", Channel.EMAIL, datetime(2025, 3, 1), "x"),
+            "timestamp",
+            "timezone-aware",
+        ),
+        (
+            Interaction("p_alice", "p_bob", Channel.EMAIL, "2025-03-01", "x"),
+            "timestamp",
+            "datetime",
+        ),
         (Interaction("p_alice", "p_alice", Channel.EMAIL, at(3), "x"), "target", "two people"),
         (Interaction("p_alice", "p_bob", Channel.EMAIL, at(3), ""), "ref", "required"),
         (Interaction("p_alice", "p_bob", Channel.EMAIL, at(3), "x", -1.0), "weight", "positive"),
-        (Interaction("p_alice", "p_bob", Channel.EMAIL, at(3), "x", float("nan")), "weight", "finite"),
+        (
+            Interaction("p_alice", "p_bob", Channel.EMAIL, at(3), "x", float("nan")),
+            "weight",
+            "finite",
+        ),
         (Interaction("p_alice", "p_ghost", Channel.EMAIL, at(3), "x"), "target", "no such person"),
         (Interaction("p_ghost", "p_bob", Channel.EMAIL, at(3), "x"), "source", "no such person"),
     ],
@@ -281,8 +297,10 @@ def test_scores_round_trip_and_replace(loaded):
     assert loaded.write_scores(Subject.PERSON, {"p_alice": {"degree": 2, "liaison": 0.25}}) == 2
     loaded.write_scores(Subject.PERSON, {"p_alice": {"degree": 3}})
     loaded.write_scores(Subject.TEAM, {"IT/Service Desk": {"ei_index": -0.5}})
+    loaded.write_scores(Subject.DEPARTMENT, {"Finance": {"liaison_volume": 12.5}})
     assert loaded.scores(Subject.PERSON) == {"p_alice": {"degree": 3.0, "liaison": 0.25}}
     assert loaded.scores(Subject.TEAM) == {"IT/Service Desk": {"ei_index": -0.5}}
+    assert loaded.scores(Subject.DEPARTMENT) == {"Finance": {"liaison_volume": 12.5}}
 
 
 @pytest.mark.parametrize(
@@ -291,12 +309,22 @@ def test_scores_round_trip_and_replace(loaded):
         ({"p_alice": {"Bad Name": 1.0}}, InvalidInput),
         ({"p_alice": {"degree": float("inf")}}, InvalidInput),
         ({"p_ghost": {"degree": 1.0}}, NotFound),
+        ({"p_alice": {"degree": 1.0}, "p_ghost": {"degree": 1.0}}, NotFound),
     ],
 )
 def test_bad_scores_are_rejected(loaded, scores, error):
     with pytest.raises(error):
         loaded.write_scores(Subject.PERSON, scores)
     assert loaded.scores(Subject.PERSON) == {}
+
+
+@pytest.mark.parametrize(
+    ("subject", "key"), [(Subject.TEAM, "IT/Nowhere"), (Subject.DEPARTMENT, "Nowhere")]
+)
+def test_scores_of_unknown_groups_are_not_found(loaded, subject, key):
+    with pytest.raises(NotFound):
+        loaded.write_scores(subject, {key: {"ei_index": 0.0}})
+    assert loaded.scores(subject) == {}
 
 
 # -- erasure ----------------------------------------------------------------------------------
@@ -317,6 +345,14 @@ def test_erasure_removes_person_ties_events_and_scores(year):
     assert year.counts().interactions == 3
 
 
+def test_erasure_takes_scores_of_emptied_groups_along(loaded):
+    loaded.write_scores(
+        Subject.TEAM, {"IT/Infrastructure": {"size": 1}, "IT/Service Desk": {"size": 1}}
+    )
+    loaded.erase_person("p_dan")
+    assert loaded.scores(Subject.TEAM) == {"IT/Service Desk": {"size": 1.0}}
+
+
 def test_erasure_forgets_the_person_as_manager(loaded):
     loaded.erase_person("p_carol")
     assert loaded.person("p_alice").manager is None
@@ -325,7 +361,9 @@ def test_erasure_forgets_the_person_as_manager(loaded):
 def test_erased_events_can_be_stored_again_once_the_person_returns(year):
     year.erase_person("p_dan")
     year.upsert_people([DAN])
-    assert year.add_interactions([Interaction("p_alice", "p_dan", Channel.TICKET, at(7), "INC7")]) == 1
+    assert (
+        year.add_interactions([Interaction("p_alice", "p_dan", Channel.TICKET, at(7), "INC7")]) == 1
+    )
 
 
 def test_erasing_an_unknown_person_is_not_found(loaded):
