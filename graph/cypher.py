@@ -144,21 +144,7 @@ RETURN a.key AS source, b.key AS target, r.channel AS channel, r.month AS month,
 ORDER BY source, target, channel, month
 """
 
-WRITE_WRITE_DEPARTMENT_SCORES: LiteralString = """
-UNWIND $rows AS row
-MATCH (d:Department {name: row.key})
-SET d += row.props
-RETURN count(d) AS matched
-"""
-
-DEPARTMENT_SCORES: LiteralString = """
-MATCH (d:Department)
-WITH d.name AS key, [k IN keys(d) WHERE k STARTS WITH 'bw_' | [k, d[k]]] AS pairs
-WHERE size(pairs) > 0
-RETURN key, pairs ORDER BY key
-"""
-
-PERSON_SCORES: LiteralString = """
+WRITE_PERSON_SCORES: LiteralString = """
 UNWIND $rows AS row
 MATCH (p:Person {key: row.key})
 SET p += row.props
