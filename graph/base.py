@@ -201,6 +201,12 @@ def check_person(position: int, person: Person) -> Person:
         raise InvalidInput("a team needs a department", record=position, field="department")
     if person.manager is not None:
         _text(position, "manager", person.manager, required=True)
+    if not isinstance(person.aliases, tuple):
+        raise InvalidInput(
+            "must be a tuple", record=position, field="aliases", value=person.aliases
+        )
+    for alias in person.aliases:
+        _text(position, "aliases", alias, required=True)
     if not isinstance(person.is_it, bool):
         raise InvalidInput(
             "must be true or false", record=position, field="is_it", value=person.is_it

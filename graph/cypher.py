@@ -30,7 +30,7 @@ UPSERT_PEOPLE: LiteralString = """
 UNWIND $rows AS row
 MERGE (p:Person {key: row.key})
 SET p.name = row.name, p.department = row.department, p.team = row.team,
-    p.title = row.title, p.is_it = row.is_it, p.manager = row.manager
+    p.title = row.title, p.is_it = row.is_it, p.manager = row.manager, p.aliases = row.aliases
 """
 
 DROP_STALE_MEMBERSHIP: LiteralString = """
@@ -78,14 +78,14 @@ DELETE d
 PEOPLE: LiteralString = """
 MATCH (p:Person)
 RETURN p.key AS key, p.name AS name, p.department AS department, p.team AS team,
-       p.title AS title, p.is_it AS is_it, p.manager AS manager
+       p.title AS title, p.is_it AS is_it, p.manager AS manager, p.aliases AS aliases
 ORDER BY key
 """
 
 PERSON: LiteralString = """
 MATCH (p:Person {key: $key})
 RETURN p.key AS key, p.name AS name, p.department AS department, p.team AS team,
-       p.title AS title, p.is_it AS is_it, p.manager AS manager
+       p.title AS title, p.is_it AS is_it, p.manager AS manager, p.aliases AS aliases
 """
 
 TEAMS: LiteralString = """

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS person (
     team TEXT NOT NULL,
     title TEXT NOT NULL,
     is_it INTEGER NOT NULL,
-    manager TEXT
+    manager TEXT,
+    aliases TEXT NOT NULL DEFAULT '[]'
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS event (
     key TEXT PRIMARY KEY,
@@ -123,11 +124,12 @@ ON CONFLICT (source, target, channel, month) DO UPDATE SET
 """
 
 UPSERT_PERSON = """
-INSERT INTO person (key, name, department, team, title, is_it, manager)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+INSERT INTO person (key, name, department, team, title, is_it, manager, aliases)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET
     name = excluded.name, department = excluded.department, team = excluded.team,
-    title = excluded.title, is_it = excluded.is_it, manager = excluded.manager
+    title = excluded.title, is_it = excluded.is_it, manager = excluded.manager,
+    aliases = excluded.aliases
 """
 
 TIES_WINDOW = """
@@ -246,7 +248,7 @@ class EmbeddedStore:
     def people(self) -> Iterator[Person]:
         """Every person, ordered by key."""
         cursor = self._conn().execute(
-            "SELECT key, name, department, team, title, is_it, manager FROM person ORDER BY key"
+            "SELECT key, name, department, team, title, is_it, manager, aliases FROM person ORDER BY key"
         )
         for row in cursor:
             yield _person(row)
@@ -256,7 +258,7 @@ class EmbeddedStore:
         row = (
             self._conn()
             .execute(
-                "SELECT key, name, department, team, title, is_it, manager FROM person WHERE key = ?",
+                "SELECT key, name, department, team, title, is_it, manager, aliases FROM person WHERE key = ?",
                 (key,),
             )
             .fetchone()
@@ -403,12 +405,23 @@ class EmbeddedStore:
 
 
 def _person_row(p: Person) -> tuple:
-    return (p.key, p.name, p.department, p.team, p.title, int(p.is_it), p.manager)
+    return (
+        p.key,
+        p.name,
+        p.department,
+        p.team,
+        p.title,
+        int(p.is_it),
+        p.manager,
+        json.dumps(p.aliases),
+    )
 
 
 def _person(row: tuple) -> Person:
-    key, name, department, team, title, is_it, manager = row
-    return Person(key, name, department, team, title, bool(is_it), manager)
+    key, name, department, team, title, is_it, manager, aliases = row
+    return Person(
+        key, name, department, team, title, bool(is_it), manager, tuple(json.loads(aliases))
+    )
 
 
 def _event_row(pos: int, it: Interaction) -> tuple:

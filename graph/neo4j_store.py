@@ -350,6 +350,7 @@ def _person_row(p: Person) -> dict[str, Any]:
     return {
         "key": p.key, "name": p.name, "department": p.department, "team": p.team,
         "title": p.title, "is_it": p.is_it, "manager": p.manager, "team_key": team_key,
+        "aliases": list(p.aliases),
     }  # fmt: skip
 
 
@@ -357,4 +358,5 @@ def _person(row: Mapping[str, Any]) -> Person:
     return Person(
         key=row["key"], name=row["name"] or "", department=row["department"] or "", team=row["team"] or "",
         title=row["title"] or "", is_it=bool(row["is_it"]), manager=row["manager"],
+        aliases=tuple(row["aliases"] or ()),
     )  # fmt: skip

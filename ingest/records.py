@@ -34,6 +34,8 @@ class Person:
     ``key`` is the stable pseudonymous identifier; ``manager`` is the key of
     the person's manager, if known. ``team`` and ``department`` are names as
     the directory spells them; ``is_it`` says whether the person's unit is IT.
+    ``aliases`` holds the pseudonyms of the person's other addresses (never
+    the addresses), so later ingests resolve mail sent from an alias.
     """
 
     key: str
@@ -43,6 +45,7 @@ class Person:
     title: str = ""
     is_it: bool = False
     manager: str | None = None
+    aliases: tuple[str, ...] = ()
 
     @property
     def team_key(self) -> str:

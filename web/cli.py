@@ -16,6 +16,7 @@ from typing import Any
 import click
 from flask import Flask
 from flask import current_app
+from flask.cli import with_appcontext
 
 from graph.errors import StoreError
 from web.store import get_store
@@ -87,6 +88,7 @@ def _echo_report(report: Any) -> None:
 
 
 @click.command("ingest")
+@with_appcontext
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
@@ -112,6 +114,7 @@ def run_analysis() -> dict[str, Any]:
 
 
 @click.command("analyze")
+@with_appcontext
 def analyze_command() -> None:
     """Run the analysis jobs and write their scores back to the store."""
     try:
@@ -134,6 +137,7 @@ def build_report() -> dict[str, Any]:
 
 
 @click.command("report")
+@with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def report_command(as_json: bool) -> None:
     """Summarise what the store holds and what the analysis found."""
@@ -156,6 +160,7 @@ def report_command(as_json: bool) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option(
     "--people", default=300, show_default=True, help="Size of the generated organisation."
 )
@@ -193,6 +198,7 @@ def demo_command(people: int, seed: int, out: Path | None) -> None:
 
 
 @click.command("reset")
+@with_appcontext
 @click.option("--yes", is_flag=True, help="Confirm that everything in the store is to be deleted.")
 def reset_command(yes: bool) -> None:
     """Delete everything in the configured store."""

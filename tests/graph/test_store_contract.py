@@ -18,7 +18,9 @@ from ingest.records import Interaction
 from ingest.records import Person
 from ingest.records import Team
 
-ALICE = Person("p_alice", "Alice Archer", "Finance", "Payables", "Clerk", False, "p_carol")
+ALICE = Person(
+    "p_alice", "Alice Archer", "Finance", "Payables", "Clerk", False, "p_carol", ("p_aa", "p_a2")
+)
 BOB = Person("p_bob", "Bob Baker", "IT", "Service Desk", "Analyst", True, None)
 CAROL = Person("p_carol", "Carol Cole", "Finance", "Controlling", "Head of Finance", False, None)
 DAN = Person("p_dan", "Dan Dunn", "IT", "Infrastructure", "Engineer", True, "p_bob")
@@ -281,6 +283,8 @@ def test_bad_record_in_a_later_chunk_rolls_back_the_whole_call(loaded):
         (Person("p_x", team="Orphans"), "department"),
         (Person("p_x", name=None), "name"),
         (Person("p_x", is_it="yes"), "is_it"),
+        (Person("p_x", aliases=["p_y"]), "aliases"),
+        (Person("p_x", aliases=("",)), "aliases"),
     ],
 )
 def test_bad_person_is_rejected_and_nothing_is_written(store, bad, field):
