@@ -107,7 +107,9 @@ def test_analyze_writes_scores_back(app, runner, mbox):
 
 def test_strict_ingest_names_file_record_and_field(runner, tmp_path):
     bad = tmp_path / "bad.mbox"
-    bad.write_bytes(b"From x Mon Mar  3 09:00:00 2025\nFrom: a@example.com\nTo: b@example.com\n\nno date\n")
+    bad.write_bytes(
+        b"From x Mon Mar  3 09:00:00 2025\nFrom: a@example.com\nTo: b@example.com\n\nno date\n"
+    )
     invoke(runner, "ingest", "directory", str(DATA / "hr.csv"))
     result = invoke(runner, "ingest", "email", "--strict", str(bad))
     assert result.exit_code == 1
@@ -116,7 +118,9 @@ def test_strict_ingest_names_file_record_and_field(runner, tmp_path):
 
 def test_lenient_ingest_reports_skips(runner, tmp_path):
     bad = tmp_path / "bad.mbox"
-    bad.write_bytes(b"From x Mon Mar  3 09:00:00 2025\nFrom: a@example.com\nTo: b@example.com\n\nno date\n")
+    bad.write_bytes(
+        b"From x Mon Mar  3 09:00:00 2025\nFrom: a@example.com\nTo: b@example.com\n\nno date\n"
+    )
     result = invoke(runner, "ingest", "email", str(bad))
     assert result.exit_code == 0, result.output
     assert "skipped 1" in result.output
