@@ -23,10 +23,12 @@ import resource
 import sys
 import tempfile
 import time
+from bisect import bisect
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from itertools import accumulate
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,13 +51,15 @@ def people(n: int) -> list[Person]:
 
 
 def interactions(count: int, n_people: int, seed: int) -> Iterator[Interaction]:
-    """A deterministic stream of interactions."""
+    """A deterministic stream: Pareto-distributed activity, 70 % of contact inside the team."""
     rng = random.Random(seed)
     start = datetime(2025, 1, 1, tzinfo=UTC)
+    cumulative = list(accumulate(min(rng.paretovariate(2.5), 60.0) for _ in range(n_people)))
+    total = cumulative[-1]
     for i in range(count):
-        source = min(int(rng.paretovariate(1.2)) - 1, n_people - 1) * 7919 % n_people
+        source = bisect(cumulative, rng.random() * total)
         if rng.random() < 0.7:
-            target = (source // 10) * 10 + rng.randrange(10)
+            target = min((source // 10) * 10 + rng.randrange(10), n_people - 1)
         else:
             target = rng.randrange(n_people)
         if target == source:

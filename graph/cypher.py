@@ -7,8 +7,11 @@ Model::
 
     (:Person {key})-[:MEMBER_OF]->(:Team {key})-[:PART_OF]->(:Department {name})
     (:Person)-[:REPORTS_TO]->(:Person)
-    (:Person)-[:INTERACTS {channel, month, count, weight, first_seen, last_seen}]->(:Person)
-    (:Event {key, source, target})          -- the dedupe ledger, one node per event
+    (:Person)-[:INTERACTS {key, channel, month, count, weight, first_seen, last_seen, events}]->(:Person)
+
+``events`` on a tie is its dedupe ledger: the keys of the events counted in
+that pair-channel-month bucket, so an event seen again is recognised and the
+ledger goes wherever the tie goes (erasure included).
 
 Analysis scores are written back as ``bw_<name>`` properties on Person and
 Team nodes, so Neo4j Browser and Bloom can style by them.
@@ -22,8 +25,10 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE p.key IS UNIQUE",
     "CREATE CONSTRAINT team_key IF NOT EXISTS FOR (t:Team) REQUIRE t.key IS UNIQUE",
     "CREATE CONSTRAINT department_name IF NOT EXISTS FOR (d:Department) REQUIRE d.name IS UNIQUE",
-    "CREATE CONSTRAINT event_key IF NOT EXISTS FOR (e:Event) REQUIRE e.key IS UNIQUE",
-    "CREATE INDEX interacts_month IF NOT EXISTS FOR ()-[r:INTERACTS]-() ON (r.month)",
+    "CREATE CONSTRAINT interacts_key IF NOT EXISTS FOR ()-[r:INTERACTS]-() REQUIRE r.key IS UNIQUE",
+    # Do not add an index on INTERACTS.month: with one, the planner answers a
+    # MERGE on (channel, month) by seeking every tie of the month, which made
+    # 1M-event loads quadratic. The unique key above gives MERGE a point seek.
 )
 
 UPSERT_PEOPLE: LiteralString = """
@@ -102,36 +107,36 @@ WITH key, p WHERE p IS NULL
 RETURN key
 """
 
-SEEN_EVENTS: LiteralString = """
-UNWIND $keys AS key
-MATCH (e:Event {key: key})
-RETURN e.key AS key
-"""
-
-CREATE_EVENTS: LiteralString = """
-UNWIND $rows AS row
-CREATE (:Event {key: row.key, source: row.source, target: row.target})
-"""
-
+# One row per tie bucket, carrying the batch's events for it (deduplicated
+# in the batch already). Only events not yet in the bucket's ledger count.
+# Times arrive as epoch seconds: the driver encodes integers much faster
+# than datetimes.
 MERGE_TIES: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person {key: row.source})
 MATCH (b:Person {key: row.target})
-MERGE (a)-[r:INTERACTS {channel: row.channel, month: row.month}]->(b)
-  ON CREATE SET r.count = row.count, r.weight = row.weight,
-                r.first_seen = row.first_seen, r.last_seen = row.last_seen
-  ON MATCH SET r.count = r.count + row.count, r.weight = r.weight + row.weight,
-               r.first_seen = CASE WHEN row.first_seen < r.first_seen THEN row.first_seen ELSE r.first_seen END,
-               r.last_seen = CASE WHEN row.last_seen > r.last_seen THEN row.last_seen ELSE r.last_seen END
+MERGE (a)-[r:INTERACTS {key: row.key}]->(b)
+  ON CREATE SET r.channel = row.channel, r.month = row.month, r.count = 0, r.weight = 0.0,
+                r.events = []
+WITH r, [e IN row.events WHERE NOT e.key IN r.events] AS fresh
+WHERE size(fresh) > 0
+WITH r, fresh,
+     datetime({epochSeconds: reduce(t = fresh[0].ts, e IN fresh | CASE WHEN e.ts < t THEN e.ts ELSE t END)}) AS first,
+     datetime({epochSeconds: reduce(t = fresh[0].ts, e IN fresh | CASE WHEN e.ts > t THEN e.ts ELSE t END)}) AS last
+SET r.events = r.events + [e IN fresh | e.key],
+    r.count = r.count + size(fresh),
+    r.weight = r.weight + reduce(w = 0.0, e IN fresh | w + e.weight),
+    r.first_seen = CASE WHEN r.first_seen IS NULL OR first < r.first_seen THEN first ELSE r.first_seen END,
+    r.last_seen = CASE WHEN r.last_seen IS NULL OR last > r.last_seen THEN last ELSE r.last_seen END
+RETURN sum(size(fresh)) AS added
 """
-
 TIES_WINDOW: LiteralString = """
 MATCH (a:Person)-[r:INTERACTS]->(b:Person)
 WHERE ($since IS NULL OR r.month >= $since) AND ($until IS NULL OR r.month < $until)
   AND r.channel IN $channels
 RETURN a.key AS source, b.key AS target, r.channel AS channel, null AS month,
        sum(r.count) AS count, sum(r.weight) AS weight,
-       min(r.first_seen) AS first_seen, max(r.last_seen) AS last_seen
+       min(r.first_seen).epochSeconds AS first_seen, max(r.last_seen).epochSeconds AS last_seen
 ORDER BY source, target, channel
 """
 
@@ -140,7 +145,8 @@ MATCH (a:Person)-[r:INTERACTS]->(b:Person)
 WHERE ($since IS NULL OR r.month >= $since) AND ($until IS NULL OR r.month < $until)
   AND r.channel IN $channels
 RETURN a.key AS source, b.key AS target, r.channel AS channel, r.month AS month,
-       r.count AS count, r.weight AS weight, r.first_seen AS first_seen, r.last_seen AS last_seen
+       r.count AS count, r.weight AS weight,
+       r.first_seen.epochSeconds AS first_seen, r.last_seen.epochSeconds AS last_seen
 ORDER BY source, target, channel, month
 """
 
@@ -189,15 +195,10 @@ RETURN key, pairs ORDER BY key
 ERASE_PERSON: LiteralString = """
 MATCH (p:Person {key: $key})
 OPTIONAL MATCH (p)-[r:INTERACTS]-()
-WITH p, count(r) AS ties, size([k IN keys(p) WHERE k STARTS WITH 'bw_']) AS scores
+WITH p, count(r) AS ties, coalesce(sum(r.count), 0) AS events,
+     size([k IN keys(p) WHERE k STARTS WITH 'bw_']) AS scores
 DETACH DELETE p
-RETURN ties, scores
-"""
-
-ERASE_EVENTS: LiteralString = """
-MATCH (e:Event) WHERE e.source = $key OR e.target = $key
-DELETE e
-RETURN count(*) AS events
+RETURN ties, events, scores
 """
 
 FORGET_MANAGER: LiteralString = """

@@ -262,11 +262,12 @@ class Neo4jStore:
             found = tx.run(cypher.ERASE_PERSON, key=key).single()
             if found is None:
                 raise NotFound(f"no person with key {key!r}")
-            events = tx.run(cypher.ERASE_EVENTS, key=key).single(strict=True)["events"]
             tx.run(cypher.FORGET_MANAGER, key=key).consume()
             tx.run(cypher.DROP_EMPTY_TEAMS).consume()
             tx.run(cypher.DROP_EMPTY_DEPARTMENTS).consume()
-            return Erasure(key=key, ties=found["ties"], events=events, scores=found["scores"])
+            return Erasure(
+                key=key, ties=found["ties"], events=found["events"], scores=found["scores"]
+            )
 
         return self._in_transaction("erase person", work)
 
@@ -289,7 +290,7 @@ class Neo4jStore:
 
 
 def _merge_batch(tx: neo4j.Transaction, batch: list[Interaction], offset: int) -> int:
-    """Check people, skip seen events, then create events and merge ties."""
+    """Check that every person exists, then merge the batch's tie buckets."""
     people = sorted({it.source for it in batch} | {it.target for it in batch})
     missing = {r["key"] for r in tx.run(cypher.MISSING_PEOPLE, keys=people)}
     if missing:
@@ -303,46 +304,34 @@ def _merge_batch(tx: neo4j.Transaction, batch: list[Interaction], offset: int) -
             field=side,
             value=getattr(it, side),
         )
-    keyed = {}
-    for it in batch:
-        keyed.setdefault(it.event_key, it)
-    seen = {r["key"] for r in tx.run(cypher.SEEN_EVENTS, keys=list(keyed))}
-    fresh = {key: it for key, it in keyed.items() if key not in seen}
-    if not fresh:
-        return 0
-    events = [{"key": key, "source": it.source, "target": it.target} for key, it in fresh.items()]
-    tx.run(cypher.CREATE_EVENTS, rows=events).consume()
-    tx.run(cypher.MERGE_TIES, rows=_aggregate(fresh.values())).consume()
-    return len(fresh)
+    return tx.run(cypher.MERGE_TIES, rows=_buckets(batch)).single(strict=True)["added"]
 
 
-def _aggregate(items: Iterable[Interaction]) -> list[dict[str, Any]]:
-    """Sum a batch per pair, channel and month, so each tie is merged once."""
+def _buckets(items: Iterable[Interaction]) -> list[dict[str, Any]]:
+    """Group a batch per pair, channel and month, each event once.
+
+    Times go as whole epoch seconds (the resolution both stores keep).
+    """
     rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    seen: set[str] = set()
     for it in items:
-        when = _second(it.timestamp)
-        key = (it.source, it.target, Channel(it.channel).value, month_of(when))
+        event = it.event_key
+        if event in seen:
+            continue
+        seen.add(event)
+        key = (it.source, it.target, Channel(it.channel).value, month_of(it.timestamp))
         row = rows.get(key)
         if row is None:
-            rows[key] = {
-                "source": key[0], "target": key[1], "channel": key[2], "month": key[3],
-                "count": 1, "weight": float(it.weight), "first_seen": when, "last_seen": when,
-            }  # fmt: skip
-            continue
-        row["count"] += 1
-        row["weight"] += float(it.weight)
-        row["first_seen"] = min(row["first_seen"], when)
-        row["last_seen"] = max(row["last_seen"], when)
+            row = rows[key] = {"key": "|".join(key), "source": key[0], "target": key[1],
+                               "channel": key[2], "month": key[3], "events": []}  # fmt: skip
+        row["events"].append(
+            {"key": event, "ts": int(it.timestamp.timestamp()), "weight": float(it.weight)}
+        )
     return list(rows.values())
 
 
-def _second(when: datetime) -> datetime:
-    """UTC, to the whole second: the resolution both stores keep."""
-    return when.astimezone(UTC).replace(microsecond=0)
-
-
-def _native(value: Any) -> datetime:
-    return value.to_native().astimezone(UTC)
+def _native(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
 
 
 def _person_row(p: Person) -> dict[str, Any]:
