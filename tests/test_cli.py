@@ -139,3 +139,23 @@ def test_reset_needs_confirmation(app, runner, mbox):
     assert invoke(runner, "reset", "--yes").exit_code == 0
     with app.app_context():
         assert get_store().counts().people == 0
+
+
+def test_demo_generates_ingests_and_analyses(app, runner, tmp_path):
+    result = invoke(
+        runner, "demo", "--people", "60", "--seed", "3", "--out", str(tmp_path / "demo")
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("hr.csv", "mail.mbox", "meetings.ics", "tickets.csv", "truth.json"):
+        assert (tmp_path / "demo" / name).is_file()
+    report = json.loads(invoke(runner, "report", "--json").output)
+    counts = report["counts"]
+    assert counts["people"] >= 60
+    assert set(counts["channels"]) == {"email", "meeting", "ticket"}
+    assert all(c["interactions"] > 0 for c in counts["channels"].values())
+    assert report["results"]["most_insular_teams"]
+    again = invoke(runner, "demo", "--people", "60", "--seed", "3", "--out", str(tmp_path / "demo"))
+    assert again.exit_code == 0, again.output
+    assert json.loads(invoke(runner, "report", "--json").output)["counts"] == counts
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert f'id="people">{counts["people"]}<' in page
