@@ -12,11 +12,13 @@ keeps.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -24,6 +26,7 @@ from datetime import date
 from datetime import datetime
 from enum import StrEnum
 from itertools import islice
+from typing import Any
 from typing import Protocol
 from typing import TypeVar
 
@@ -89,6 +92,34 @@ class Erasure:
     scores: int
 
 
+@dataclass(frozen=True, slots=True)
+class IngestRun:
+    """One ingest of one file: the ledger entry and its report.
+
+    ``status`` is ``"ok"`` (everything the report counts was committed) or
+    ``"failed"`` (nothing from the file was committed; ``error`` says why).
+    """
+
+    id: str
+    kind: str
+    source: str
+    status: str
+    started: datetime
+    finished: datetime
+    report: dict[str, Any]
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A versioned analysis result: ``version`` counts up per ``kind``."""
+
+    kind: str
+    version: int
+    created: datetime
+    data: dict[str, Any]
+
+
 class Store(Protocol):
     """What every graph store offers. Methods return our records only."""
 
@@ -110,6 +141,35 @@ class Store(Protocol):
 
     def add_interactions(self, interactions: Iterable[Interaction]) -> int:
         """Add events atomically; return how many were new (seen events are ignored)."""
+        ...
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Group this thread's writes into one transaction, committed on exit.
+
+        An exception leaving the block rolls everything back. A store write
+        that fails inside the block spoils it: the block then commits nothing,
+        even if the caller caught the error.
+        """
+        ...
+
+    def record_run(self, run: IngestRun) -> None:
+        """Append an ingest run to the ledger."""
+        ...
+
+    def runs(self, *, limit: int = 100) -> list[IngestRun]:
+        """Ingest runs, newest first."""
+        ...
+
+    def save_snapshot(self, kind: str, data: Mapping[str, Any]) -> Snapshot:
+        """Store a new version of an analysis result (JSON-ready data)."""
+        ...
+
+    def snapshot(self, kind: str, version: int | None = None) -> Snapshot:
+        """One version of a result (the latest by default); raises NotFound."""
+        ...
+
+    def snapshot_versions(self, kind: str) -> list[int]:
+        """The versions stored for a kind, oldest first."""
         ...
 
     def ties(
@@ -146,6 +206,35 @@ class Store(Protocol):
     def close(self) -> None:
         """Release connections. Safe to call twice."""
         ...
+
+
+def check_run(run: IngestRun) -> IngestRun:
+    """Validate a ledger entry."""
+    for name in ("id", "kind", "source", "status"):
+        _text(0, name, getattr(run, name), required=True)
+    if run.status not in ("ok", "failed"):
+        raise InvalidInput("must be ok or failed", field="status", value=run.status)
+    for name in ("started", "finished"):
+        value = getattr(run, name)
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise InvalidInput("must be a timezone-aware datetime", field=name, value=value)
+    json_text(run.report, field="report")
+    return run
+
+
+def json_text(data: Any, *, field: str) -> str:
+    """Serialise JSON-ready data, or raise InvalidInput naming the field."""
+    try:
+        return json.dumps(data, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise InvalidInput(f"is not JSON-ready data: {err}", field=field) from None
+
+
+def check_kind(kind: str) -> str:
+    """Snapshot kinds are short names such as ``liaison`` or ``isolation``."""
+    if not isinstance(kind, str) or not SCORE_NAME.match(kind):
+        raise InvalidInput("kinds are lower-case letters, digits and _", field="kind", value=kind)
+    return kind
 
 
 def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -25,6 +25,8 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT person_key IF NOT EXISTS FOR (p:Person) REQUIRE p.key IS UNIQUE",
     "CREATE CONSTRAINT team_key IF NOT EXISTS FOR (t:Team) REQUIRE t.key IS UNIQUE",
     "CREATE CONSTRAINT department_name IF NOT EXISTS FOR (d:Department) REQUIRE d.name IS UNIQUE",
+    "CREATE CONSTRAINT ingest_run_id IF NOT EXISTS FOR (r:IngestRun) REQUIRE r.id IS UNIQUE",
+    "CREATE CONSTRAINT snapshot_version IF NOT EXISTS FOR (s:Snapshot) REQUIRE (s.kind, s.version) IS UNIQUE",
     "CREATE CONSTRAINT interacts_key IF NOT EXISTS FOR ()-[r:INTERACTS]-() REQUIRE r.key IS UNIQUE",
     # Do not add an index on INTERACTS.month: with one, the planner answers a
     # MERGE on (channel, month) by seeking every tie of the month, which made
@@ -218,6 +220,40 @@ MATCH (a:Person)-[r:INTERACTS]->(b:Person)
 WITH r.channel AS channel, a, b, sum(r.count) AS events
 RETURN channel, sum(events) AS interactions, count(*) AS pairs
 ORDER BY channel
+"""
+
+RECORD_RUN: LiteralString = """
+CREATE (r:IngestRun)
+SET r = $row
+"""
+
+RUNS: LiteralString = """
+MATCH (r:IngestRun)
+RETURN r.id AS id, r.kind AS kind, r.source AS source, r.status AS status,
+       r.started AS started, r.finished AS finished, r.report AS report, r.error AS error
+ORDER BY started DESC, finished DESC, id DESC
+LIMIT $limit
+"""
+
+SAVE_SNAPSHOT: LiteralString = """
+OPTIONAL MATCH (old:Snapshot {kind: $kind})
+WITH coalesce(max(old.version), 0) + 1 AS version
+CREATE (s:Snapshot {kind: $kind, version: version, created: $created, data: $data})
+RETURN version
+"""
+
+SNAPSHOT: LiteralString = """
+MATCH (s:Snapshot {kind: $kind})
+WHERE $version IS NULL OR s.version = $version
+RETURN s.version AS version, s.created AS created, s.data AS data
+ORDER BY version DESC
+LIMIT 1
+"""
+
+SNAPSHOT_VERSIONS: LiteralString = """
+MATCH (s:Snapshot {kind: $kind})
+RETURN s.version AS version
+ORDER BY version
 """
 
 CLEAR: LiteralString = """

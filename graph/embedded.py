@@ -23,20 +23,27 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from graph.base import ChannelCount
 from graph.base import Erasure
+from graph.base import IngestRun
+from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
 from graph.base import channel_values
 from graph.base import check_interaction
+from graph.base import check_kind
 from graph.base import check_person
+from graph.base import check_run
 from graph.base import check_scores
 from graph.base import chunks
+from graph.base import json_text
 from graph.base import month_of
 from graph.base import window_months
 from graph.errors import InvalidInput
 from graph.errors import NotFound
+from graph.errors import StoreError
 from graph.errors import StoreUnavailable
 from ingest.records import Channel
 from ingest.records import Interaction
@@ -73,6 +80,23 @@ CREATE TABLE IF NOT EXISTS tie (
     PRIMARY KEY (source, target, channel, month)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tie_target ON tie (target);
+CREATE TABLE IF NOT EXISTS ingest_run (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    status TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    finished INTEGER NOT NULL,
+    report TEXT NOT NULL,
+    error TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshot (
+    kind TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, version)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS score (
     subject TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -211,17 +235,50 @@ class EmbeddedStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, or a part of the thread's open :meth:`atomic` unit."""
         conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:
-            raise StoreUnavailable(f"the store is busy: {err}") from err
+        unit = getattr(self._local, "unit", None)
+        if unit is not None:
+            try:
+                yield conn
+            except BaseException:
+                unit["spoiled"] = True
+                raise
+            return
+        self._begin(conn)
         try:
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            raise StoreUnavailable(f"the store is busy: {err}") from err
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Group this thread's writes into one transaction."""
+        if getattr(self._local, "unit", None) is not None:
+            raise StoreError("atomic() blocks do not nest")
+        conn = self._conn()
+        self._begin(conn)
+        unit = self._local.unit = {"spoiled": False}
+        try:
+            yield
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            if unit["spoiled"]:
+                conn.execute("ROLLBACK")
+                raise StoreError("a write failed inside atomic(); nothing was committed")
+            conn.execute("COMMIT")
+        finally:
+            self._local.unit = None
 
     def close(self) -> None:
         """Close every thread's connection."""
@@ -397,10 +454,71 @@ class EmbeddedStore:
         interactions = sum(c.interactions for c in channels.values())
         return StoreCounts(people, teams, departments, interactions, channels)
 
+    # -- ledger and snapshots -----------------------------------------------------------
+
+    def record_run(self, run: IngestRun) -> None:
+        """Append an ingest run to the ledger."""
+        check_run(run)
+        row = (run.id, run.kind, run.source, run.status, _epoch(run.started), _epoch(run.finished))
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO ingest_run VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*row, json_text(run.report, field="report"), run.error),
+            )
+
+    def runs(self, *, limit: int = 100) -> list[IngestRun]:
+        """Ingest runs, newest first."""
+        cursor = self._conn().execute(
+            "SELECT id, kind, source, status, started, finished, report, error FROM ingest_run "
+            "ORDER BY started DESC, finished DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            IngestRun(
+                id_, kind, source, status, _utc(started), _utc(finished), json.loads(report), error
+            )
+            for id_, kind, source, status, started, finished, report, error in cursor
+        ]
+
+    def save_snapshot(self, kind: str, data: Mapping[str, Any]) -> Snapshot:
+        """Store the next version of a result."""
+        text = json_text(dict(data), field="data")
+        created = datetime.now(UTC).replace(microsecond=0)
+        with self._write() as conn:
+            (last,) = conn.execute(
+                "SELECT coalesce(max(version), 0) FROM snapshot WHERE kind = ?", (check_kind(kind),)
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO snapshot VALUES (?, ?, ?, ?)", (kind, last + 1, _epoch(created), text)
+            )
+        return Snapshot(kind, last + 1, created, json.loads(text))
+
+    def snapshot(self, kind: str, version: int | None = None) -> Snapshot:
+        """One version of a result, the latest by default."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT version, created, data FROM snapshot WHERE kind = ? "
+                "AND (? IS NULL OR version = ?) ORDER BY version DESC LIMIT 1",
+                (check_kind(kind), version, version),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise NotFound(f"no {kind} snapshot" + (f" version {version}" if version else ""))
+        return Snapshot(kind, row[0], _utc(row[1]), json.loads(row[2]))
+
+    def snapshot_versions(self, kind: str) -> list[int]:
+        """Stored versions of a kind, oldest first."""
+        cursor = self._conn().execute(
+            "SELECT version FROM snapshot WHERE kind = ? ORDER BY version", (check_kind(kind),)
+        )
+        return [v for (v,) in cursor]
+
     def clear(self) -> None:
         """Delete every row."""
         with self._write() as conn:
-            for table in ("tie", "event", "score", "person"):
+            for table in ("tie", "event", "score", "person", "ingest_run", "snapshot"):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
 

@@ -8,7 +8,9 @@ either lands whole or not at all. Driver exceptions become
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -29,13 +31,18 @@ from neo4j import exceptions as neo4j_errors
 from graph import cypher
 from graph.base import ChannelCount
 from graph.base import Erasure
+from graph.base import IngestRun
+from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
 from graph.base import channel_values
 from graph.base import check_interaction
+from graph.base import check_kind
 from graph.base import check_person
+from graph.base import check_run
 from graph.base import check_scores
 from graph.base import chunks
+from graph.base import json_text
 from graph.base import month_of
 from graph.base import window_months
 from graph.errors import Conflict
@@ -96,6 +103,7 @@ class Neo4jStore:
     ) -> None:
         self.database = database
         self.batch_size = batch_size
+        self._local = threading.local()
         with _translated("connect"):
             self._driver = GraphDatabase.driver(uri, auth=(user, password))
             try:
@@ -138,11 +146,41 @@ class Neo4jStore:
     def _in_transaction(self, what: str, work: Callable[[neo4j.Transaction], T]) -> T:
         # An explicit transaction rather than execute_write: the input is a
         # one-pass iterable, so the unit of work cannot be retried.
+        unit = getattr(self._local, "unit", None)
+        if unit is not None:
+            try:
+                with _translated(what):
+                    return work(unit["tx"])
+            except BaseException:
+                unit["spoiled"] = True
+                raise
         with _translated(what), self._driver.session(database=self.database) as session:
             with session.begin_transaction() as tx:
                 result = work(tx)
                 tx.commit()
                 return result
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Group this thread's writes into one Neo4j transaction."""
+        if getattr(self._local, "unit", None) is not None:
+            raise StoreError("atomic() blocks do not nest")
+        with _translated("atomic"), self._driver.session(database=self.database) as session:
+            tx = session.begin_transaction()
+            unit = self._local.unit = {"tx": tx, "spoiled": False}
+            try:
+                yield
+            except BaseException:
+                tx.rollback()
+                raise
+            else:
+                if unit["spoiled"]:
+                    tx.rollback()
+                    raise StoreError("a write failed inside atomic(); nothing was committed")
+                tx.commit()
+            finally:
+                self._local.unit = None
+                tx.close()
 
     # -- people ----------------------------------------------------------------------
 
@@ -282,6 +320,63 @@ class Neo4jStore:
         return StoreCounts(
             nodes["people"], nodes["teams"], nodes["departments"], interactions, channels
         )
+
+    # -- ledger and snapshots -----------------------------------------------------------
+
+    def record_run(self, run: IngestRun) -> None:
+        """Append an ingest run to the ledger (an ``:IngestRun`` node)."""
+        check_run(run)
+        row = {
+            "id": run.id, "kind": run.kind, "source": run.source, "status": run.status,
+            "started": int(run.started.timestamp()), "finished": int(run.finished.timestamp()),
+            "report": json_text(run.report, field="report"), "error": run.error,
+        }  # fmt: skip
+        self._in_transaction("record run", lambda tx: tx.run(cypher.RECORD_RUN, row=row).consume())
+
+    def runs(self, *, limit: int = 100) -> list[IngestRun]:
+        """Ingest runs, newest first."""
+        return [
+            IngestRun(
+                r["id"],
+                r["kind"],
+                r["source"],
+                r["status"],
+                _native(r["started"]),
+                _native(r["finished"]),
+                json.loads(r["report"]),
+                r["error"],
+            )  # fmt: skip
+            for r in self._run(cypher.RUNS, "read runs", read=True, limit=limit)
+        ]
+
+    def save_snapshot(self, kind: str, data: Mapping[str, Any]) -> Snapshot:
+        """Store the next version of a result (a ``:Snapshot`` node)."""
+        text = json_text(dict(data), field="data")
+        created = datetime.now(UTC).replace(microsecond=0)
+        params = {"kind": check_kind(kind), "created": int(created.timestamp()), "data": text}
+
+        def work(tx: neo4j.Transaction) -> int:
+            return tx.run(cypher.SAVE_SNAPSHOT, **params).single(strict=True)["version"]
+
+        version = self._in_transaction("save snapshot", work)
+        return Snapshot(kind, version, created, json.loads(text))
+
+    def snapshot(self, kind: str, version: int | None = None) -> Snapshot:
+        """One version of a result, the latest by default."""
+        rows = self._run(
+            cypher.SNAPSHOT, "read snapshot", read=True, kind=check_kind(kind), version=version
+        )
+        if not rows:
+            raise NotFound(f"no {kind} snapshot" + (f" version {version}" if version else ""))
+        row = rows[0]
+        return Snapshot(kind, row["version"], _native(row["created"]), json.loads(row["data"]))
+
+    def snapshot_versions(self, kind: str) -> list[int]:
+        """Stored versions of a kind, oldest first."""
+        rows = self._run(
+            cypher.SNAPSHOT_VERSIONS, "read snapshots", read=True, kind=check_kind(kind)
+        )
+        return [r["version"] for r in rows]
 
     def clear(self) -> None:
         """Delete every node and relationship (tests and ``reset`` only)."""

@@ -10,9 +10,11 @@ from datetime import timezone
 
 import pytest
 
+from graph.base import IngestRun
 from graph.base import Subject
 from graph.errors import InvalidInput
 from graph.errors import NotFound
+from graph.errors import StoreError
 from ingest.records import Channel
 from ingest.records import Interaction
 from ingest.records import Person
@@ -384,3 +386,111 @@ def test_clear_empties_the_store(year):
         "interactions": 0,
         "channels": {},
     }
+
+
+# -- units of work --------------------------------------------------------------------------
+
+
+def test_atomic_commits_people_and_interactions_together(store):
+    with store.atomic():
+        store.upsert_people(PEOPLE)
+        store.add_interactions([mail("p_alice", "p_bob", at(3), "m1")])
+    assert store.counts().interactions == 1
+    assert len(list(store.people())) == 4
+
+
+def test_an_exception_in_atomic_rolls_everything_back(store):
+    store.upsert_people([ALICE])
+    with pytest.raises(RuntimeError, match="mid-file"):
+        with store.atomic():
+            store.upsert_people([BOB, CAROL, DAN])
+            store.add_interactions([mail("p_alice", "p_bob", at(3), "m1")])
+            raise RuntimeError("mid-file failure")
+    assert [p.key for p in store.people()] == ["p_alice"]
+    assert store.counts().interactions == 0
+
+
+def test_a_failed_write_spoils_the_unit_even_if_caught(loaded):
+    with pytest.raises(StoreError, match="nothing was committed"):
+        with loaded.atomic():
+            loaded.add_interactions([mail("p_alice", "p_bob", at(3), "m1")])
+            with pytest.raises(InvalidInput):
+                loaded.add_interactions([mail("p_alice", "p_ghost", at(3), "m2")])
+    assert loaded.counts().interactions == 0
+
+
+def test_atomic_blocks_do_not_nest(store):
+    with pytest.raises(StoreError, match="do not nest"):
+        with store.atomic(), store.atomic():
+            pass
+
+
+# -- ingest ledger and snapshots ------------------------------------------------------------
+
+
+def run(n: int, status: str = "ok", **report) -> IngestRun:
+    started = datetime(2025, 6, 1, 12, n, tzinfo=UTC)
+    return IngestRun(f"run-{n}", "email", f"mail-{n}.mbox", status, started, started, report)
+
+
+def test_runs_are_listed_newest_first_with_their_reports(store):
+    store.record_run(run(1, read=10, skipped={"no Date": 2}))
+    store.record_run(
+        IngestRun("run-2", "tickets", "t.csv", "failed", at(5), at(5), {}, "bad header")
+    )
+    store.record_run(run(3, read=5))
+    runs = store.runs()
+    assert [r.id for r in runs] == ["run-3", "run-1", "run-2"]
+    assert runs[1].report == {"read": 10, "skipped": {"no Date": 2}}
+    assert runs[1].started == datetime(2025, 6, 1, 12, 1, tzinfo=UTC)
+    assert runs[2].error == "bad header" and runs[2].status == "failed"
+    assert [r.id for r in store.runs(limit=1)] == ["run-3"]
+
+
+def test_a_run_recorded_inside_a_rolled_back_unit_is_gone(store):
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.record_run(run(1))
+            raise RuntimeError("boom")
+    assert store.runs() == []
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (IngestRun("r", "email", "x", "maybe", at(1), at(1), {}), "status"),
+        (IngestRun("r", "email", "x", "ok", datetime(2025, 1, 1), at(1), {}), "started"),
+        (IngestRun("r", "email", "x", "ok", at(1), at(1), {"x": float("nan")}), "report"),
+        (IngestRun("", "email", "x", "ok", at(1), at(1), {}), "id"),
+    ],
+)
+def test_bad_runs_are_rejected(store, bad, field):
+    with pytest.raises(InvalidInput) as caught:
+        store.record_run(bad)
+    assert caught.value.field == field
+    assert store.runs() == []
+
+
+def test_snapshots_are_versioned_per_kind(store):
+    first = store.save_snapshot("liaison", {"Finance": {"score": 40.5}, "params": {"seed": 1}})
+    second = store.save_snapshot("liaison", {"Finance": {"score": 42.0}})
+    other = store.save_snapshot("isolation", {"teams": []})
+    assert (first.version, second.version, other.version) == (1, 2, 1)
+    assert store.snapshot("liaison").data == {"Finance": {"score": 42.0}}
+    assert store.snapshot("liaison", 1).data == {"Finance": {"score": 40.5}, "params": {"seed": 1}}
+    assert store.snapshot("liaison", 1).created == first.created
+    assert store.snapshot_versions("liaison") == [1, 2]
+    assert store.snapshot_versions("nothing") == []
+
+
+def test_missing_and_bad_snapshots(store):
+    with pytest.raises(NotFound):
+        store.snapshot("liaison")
+    store.save_snapshot("liaison", {})
+    with pytest.raises(NotFound, match="version 9"):
+        store.snapshot("liaison", 9)
+    with pytest.raises(InvalidInput):
+        store.save_snapshot("Bad Kind", {})
+    with pytest.raises(InvalidInput):
+        store.save_snapshot("liaison", {"when": datetime(2025, 1, 1)})
+    assert store.snapshot_versions("liaison") == [1]
