@@ -59,6 +59,8 @@ from ingest.records import Tie
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+BOLT_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
+
 WRITE_SCORES = {
     Subject.PERSON: cypher.WRITE_PERSON_SCORES,
     Subject.TEAM: cypher.WRITE_TEAM_SCORES,
@@ -101,6 +103,13 @@ class Neo4jStore:
         database: str = "neo4j",
         batch_size: int = 10_000,
     ) -> None:
+        scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+        if scheme not in BOLT_SCHEMES:
+            raise InvalidInput(
+                f"must be a Bolt URI ({', '.join(sorted(BOLT_SCHEMES))})",
+                field="NEO4J_URI",
+                value=uri,
+            )
         self.database = database
         self.batch_size = batch_size
         self._local = threading.local()
