@@ -17,6 +17,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     :param test_config: settings that override every other layer (tests).
     """
+    from web import api
     from web import cli
     from web import errors
     from web import store
@@ -35,5 +36,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     store.init_app(app)
     errors.init_app(app)
     app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from flask import jsonify
 from flask import render_template
 
+from ingest.records import Channel
 from web.store import get_store
 
 bp = Blueprint("views", __name__)
@@ -20,7 +20,7 @@ def index() -> str:
     return render_template("index.html", counts=counts, teams=teams)
 
 
-@bp.get("/api/counts")
-def api_counts():  # noqa: ANN201 - Flask view
-    """Counts of people, teams and interactions per channel."""
-    return jsonify({"ok": True, **get_store().counts().as_dict()})
+@bp.get("/map")
+def network_map() -> str:
+    """The interactive network map: teams first, drill into a team for its people."""
+    return render_template("map.html", channels=[c.value for c in Channel])

@@ -16,5 +16,9 @@ def test_overview_shows_the_store_counts(live_server, browser, demo_app):
     assert browser.find_element(By.ID, "people").text == str(report["counts"]["people"])
     assert browser.find_element(By.ID, "interactions").text == str(report["counts"]["interactions"])
     rows = browser.find_elements(By.CSS_SELECTOR, "#channels tbody tr")
-    assert {r.find_elements(By.TAG_NAME, "td")[0].text for r in rows} == {"email", "meeting", "ticket"}
+    assert {r.find_elements(By.TAG_NAME, "td")[0].text for r in rows} == {
+        "email",
+        "meeting",
+        "ticket",
+    }
     assert screenshot(browser, "overview").stat().st_size > 10_000
