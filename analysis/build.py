@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import igraph as ig
 
 from ingest.records import Person
 from ingest.records import Tie
+
+if TYPE_CHECKING:
+    from analysis.strength import TieStrength
 
 
 def person_graph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
@@ -44,7 +49,7 @@ def person_graph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
     >>> g.vcount(), g.ecount(), g.es["weight"], g.es["count"]
     (2, 1, [3.0], [3])
     """
-    people = sorted(people, key=lambda p: p.key)
+    people = _sorted_people(people)
     index = {p.key: i for i, p in enumerate(people)}
     weight: dict[tuple[int, int], float] = defaultdict(float)
     count: dict[tuple[int, int], int] = defaultdict(int)
@@ -56,16 +61,128 @@ def person_graph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
         weight[pair] += tie.weight
         count[pair] += tie.count
     pairs = sorted(weight)
-    graph = ig.Graph(n=len(people), edges=pairs, directed=False)
-    graph.vs["name"] = [p.key for p in people]
-    graph.vs["team"] = [p.team_key if p.team else "" for p in people]
-    graph.vs["department"] = [p.department for p in people]
-    graph.vs["is_it"] = [p.is_it for p in people]
+    graph = _graph(people, pairs, directed=False)
     graph.es["weight"] = [weight[p] for p in pairs]
     graph.es["count"] = [count[p] for p in pairs]
+    return graph
+
+
+def person_digraph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
+    """A directed person graph: an arc ``a → b`` when ``a`` sent to ``b`` on any channel.
+
+    Parameters
+    ----------
+    people : iterable of Person
+        Every person becomes a vertex, with the same attributes as in
+        :func:`person_graph`.
+    ties : iterable of Tie
+        Directed aggregated ties (any mix of channels and months); ties naming
+        people not in ``people`` and self-ties are ignored.
+
+    Returns
+    -------
+    igraph.Graph
+        Directed, at most one arc per ordered pair. Edge attributes ``weight``
+        (sum of tie weights sent from source to target, a strength) and
+        ``count`` (events).
+
+    Notes
+    -----
+    Meetings give ties in both directions (the ingestors emit the clique), so
+    they become mutual arcs; e-mail and tickets keep their direction. This is
+    the graph for Gould–Fernandez brokerage (:mod:`analysis.brokerage`).
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from ingest.records import Channel
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> people = [Person("a"), Person("b"), Person("c")]
+    >>> ties = [Tie("a", "b", Channel.EMAIL, 2, 2.0, t, t), Tie("a", "b", Channel.CHAT, 1, 0.5, t, t),
+    ...         Tie("c", "b", Channel.TICKET, 1, 1.0, t, t)]
+    >>> g = person_digraph(people, ties)
+    >>> [(g.vs[e.source]["name"], g.vs[e.target]["name"], e["weight"], e["count"]) for e in g.es]
+    [('a', 'b', 2.5, 3), ('c', 'b', 1.0, 1)]
+    """
+    people = _sorted_people(people)
+    index = {p.key: i for i, p in enumerate(people)}
+    weight: dict[tuple[int, int], float] = defaultdict(float)
+    count: dict[tuple[int, int], int] = defaultdict(int)
+    for tie in ties:
+        a, b = index.get(tie.source), index.get(tie.target)
+        if a is None or b is None or a == b:
+            continue
+        weight[a, b] += tie.weight
+        count[a, b] += tie.count
+    arcs = sorted(weight)
+    graph = _graph(people, arcs, directed=True)
+    graph.es["weight"] = [weight[p] for p in arcs]
+    graph.es["count"] = [count[p] for p in arcs]
+    return graph
+
+
+def strength_graph(
+    people: Iterable[Person], strengths: Mapping[tuple[str, str], TieStrength]
+) -> ig.Graph:
+    """An undirected person graph weighted by composite tie strength.
+
+    Parameters
+    ----------
+    people : iterable of Person
+        Every person becomes a vertex, with the same attributes as in
+        :func:`person_graph`.
+    strengths : mapping
+        ``(a, b) → TieStrength`` from :func:`analysis.strength.tie_strengths`;
+        pairs naming people not in ``people`` are ignored.
+
+    Returns
+    -------
+    igraph.Graph
+        Edge attributes: ``weight`` (composite strength ``S``, larger = stronger),
+        ``count`` (events over all channels and both directions),
+        ``reciprocity`` and ``multiplexity``.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from ingest.records import Channel
+    >>> from analysis.strength import tie_strengths
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> ties = [Tie("a", "b", Channel.EMAIL, 2, 2.0, t, t), Tie("b", "a", Channel.EMAIL, 2, 2.0, t, t)]
+    >>> g = strength_graph([Person("a"), Person("b"), Person("c")], tie_strengths(ties, at=t))
+    >>> g.vcount(), g.es["weight"], g.es["count"], g.es["reciprocity"]
+    (3, [1.0], [4], [1.0])
+    """
+    people = _sorted_people(people)
+    index = {p.key: i for i, p in enumerate(people)}
+    kept = {}
+    for (a, b), tie in strengths.items():
+        i, j = index.get(a), index.get(b)
+        if i is not None and j is not None and i != j:
+            kept[(i, j) if i < j else (j, i)] = tie
+    pairs = sorted(kept)
+    graph = _graph(people, pairs, directed=False)
+    graph.es["weight"] = [kept[p].strength for p in pairs]
+    graph.es["count"] = [kept[p].count for p in pairs]
+    graph.es["reciprocity"] = [kept[p].reciprocity for p in pairs]
+    graph.es["multiplexity"] = [kept[p].multiplexity for p in pairs]
     return graph
 
 
 def distances(graph: ig.Graph, *, weight: str = "weight") -> list[float]:
     """Edge distances for path measures: ``1 / strength``."""
     return [1.0 / w for w in graph.es[weight]]
+
+
+def _sorted_people(people: Iterable[Person]) -> list[Person]:
+    return sorted(people, key=lambda p: p.key)
+
+
+def _graph(people: list[Person], pairs: list[tuple[int, int]], *, directed: bool) -> ig.Graph:
+    """A graph on ``people`` (by position) with the standard vertex attributes."""
+    graph = ig.Graph(n=len(people), edges=pairs, directed=directed)
+    graph.vs["name"] = [p.key for p in people]
+    graph.vs["team"] = [p.team_key if p.team else "" for p in people]
+    graph.vs["department"] = [p.department for p in people]
+    graph.vs["is_it"] = [p.is_it for p in people]
+    return graph
