@@ -32,12 +32,14 @@ from typing import TypeVar
 
 from graph.errors import InvalidInput
 from ingest.records import Channel
+from ingest.records import IngestRun
 from ingest.records import Interaction
 from ingest.records import Person
 from ingest.records import Team
 from ingest.records import Tie
 
 T = TypeVar("T")
+
 
 SCORE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -90,24 +92,6 @@ class Erasure:
     ties: int
     events: int
     scores: int
-
-
-@dataclass(frozen=True, slots=True)
-class IngestRun:
-    """One ingest of one file: the ledger entry and its report.
-
-    ``status`` is ``"ok"`` (everything the report counts was committed) or
-    ``"failed"`` (nothing from the file was committed; ``error`` says why).
-    """
-
-    id: str
-    kind: str
-    source: str
-    status: str
-    started: datetime
-    finished: datetime
-    report: dict[str, Any]
-    error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
