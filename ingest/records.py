@@ -16,6 +16,7 @@ from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Channel(StrEnum):
@@ -153,6 +154,7 @@ class IngestReport:
     examples: list[Skip] = field(default_factory=list)
     notes: Counter[str] = field(default_factory=Counter)
     max_examples: int = 20
+    service: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
 
     def skip(self, skip: Skip) -> None:
         """Count a skipped record, keeping the first few as examples."""
@@ -173,4 +175,56 @@ class IngestReport:
             "skipped": dict(self.skipped),
             "examples": [str(s) for s in self.examples],
             "notes": dict(self.notes),
+            "service": {group: dict(values) for group, values in self.service.items()},
         }
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRun:
+    """One ingest of one file: the ledger entry and its report.
+
+    ``status`` is ``"ok"`` (everything the report counts was committed) or
+    ``"failed"`` (nothing from the file was committed; ``error`` says why).
+    ``report`` is :meth:`IngestReport.as_dict`; ``started`` and ``finished``
+    are aware UTC datetimes.
+    """
+
+    id: str
+    kind: str
+    source: str
+    status: str
+    started: datetime
+    finished: datetime
+    report: dict[str, Any]
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFact:
+    """Service facts of one ticket, for ITIL-style metrics per group or business unit.
+
+    ``ref`` is the ticket number and ``system`` the ticket system's namespace
+    (``tickets:<preset>``), so ``(system, ref)`` identifies a ticket.
+    ``requester`` is the requester's person key (``None`` when the ticket
+    names nobody who resolves to a person). ``group`` is the assignment
+    group as the ticket system names it (``""`` when none). Times are aware
+    UTC. ``reopen_count`` is 0 when the export does not say. ``satisfaction``
+    is on a 0–1 scale: a 1–5 score ``s`` becomes ``(s - 1) / 4``, ``good``
+    1.0 and ``bad`` 0.0; ``None`` when not rated.
+    """
+
+    system: str
+    ref: str
+    requester: str | None
+    group: str
+    opened: datetime | None
+    resolved: datetime | None
+    reopen_count: int = 0
+    satisfaction: float | None = None
+
+    @property
+    def hours_to_resolve(self) -> float | None:
+        """Hours from opened to resolved, when both are known and in order."""
+        if self.opened is None or self.resolved is None or self.resolved < self.opened:
+            return None
+        return (self.resolved - self.opened).total_seconds() / 3600
