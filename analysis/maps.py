@@ -5,26 +5,11 @@ The layout is computed on the server (igraph), so the browser only draws.
 
 from __future__ import annotations
 
-import random
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import igraph as ig
 
-
-@contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Seed igraph's process-wide random numbers for a block, then restore them.
-
-    igraph draws from one global generator, so analysis jobs that use it run
-    one at a time per process.
-    """
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        yield
-    finally:
-        ig.set_random_number_generator(random)
+from analysis.communities import seeded_igraph
 
 
 def team_graph(people: ig.Graph) -> ig.Graph:
@@ -115,7 +100,7 @@ def layout(
     if graph.vcount() == 1:
         return [(0.5, 0.5)]
     weights = graph.es[weight] if weight and weight in graph.es.attributes() else None
-    with seeded(seed):
+    with seeded_igraph(seed):
         if graph.vcount() > 2000:
             coords = graph.layout_drl(weights=weights)
         else:
