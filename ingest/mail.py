@@ -48,6 +48,7 @@ _PARSER = BytesHeaderParser(policy=compat32)
 _EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
 _FUTURE_SLACK = timedelta(days=2)
 _READ_CHUNK = 16384
+_SURROGATES = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +183,7 @@ def subject_hash(subject: str) -> str:
 def _text(value: object) -> str:
     """Header text with undecodable bytes (kept as surrogates by compat32) replaced."""
     text = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if not text.isascii() and _SURROGATES.search(text):
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return text
 

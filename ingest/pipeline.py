@@ -6,9 +6,9 @@ Every public function takes a list of paths and returns one
 calendar or ticket files) and records them in the report. A path that does
 not exist is always an error, raised before anything is read.
 
-Interactions go to the store in batches of :data:`BATCH_SIZE`, so memory
-stays flat; a strict run that stops half-way leaves earlier batches stored,
-and re-running is safe because stores ignore event keys they have seen.
+Each file is one atomic unit with one ledger entry (see
+:mod:`ingest.runner`): a file that fails half-way leaves nothing behind, and
+re-running is safe because stores ignore event keys they have seen.
 
 The directory should be loaded first: the other ingestors resolve people
 against ``sink.people()``.
@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import icalendar
 
@@ -30,143 +29,35 @@ from ingest import directory
 from ingest import ical
 from ingest import mail
 from ingest import tickets
+from ingest import trace
 from ingest.errors import IngestError
 from ingest.identity import IdentitySettings
 from ingest.identity import Resolver
 from ingest.records import IngestReport
 from ingest.records import Interaction
-from ingest.records import Person
+from ingest.runner import FactSink
+from ingest.runner import Progress
+from ingest.runner import Sink
+from ingest.runner import check_paths
+from ingest.runner import run_file
+from ingest.runner import run_records
+from ingest.service import FactCollector
+from ingest.service import summarise
+from ingest.tabular import ColumnMapping
+from ingest.tabular import Row
+from ingest.tabular import read_csv_rows
 from ingest.ties import mail_fingerprint
 from ingest.ties import mail_ties
 from ingest.ties import meeting_ties
 from ingest.ties import ticket_ties
 
 __all__ = [
-    "BATCH_SIZE",
     "Sink",
     "ingest_directory",
     "ingest_email",
     "ingest_meetings",
     "ingest_tickets",
 ]
-
-BATCH_SIZE = 5000
-PROGRESS_EVERY = 1000
-
-Progress = Callable[[int], None] | None
-#: (path, report) -> (record id, raw record) pairs
-Reader = Callable[[Path, IngestReport], Iterable[tuple[str, object]]]
-#: (raw record, source, record id, report) -> interactions
-Converter = Callable[[object, str, str, IngestReport], list[Interaction]]
-
-
-class Sink(Protocol):
-    """What the ingest layer needs from a store."""
-
-    def upsert_people(self, people: Iterable[Person]) -> int:
-        """Insert or update people; return the number written."""
-        ...
-
-    def add_interactions(self, interactions: Iterable[Interaction]) -> int:
-        """Add interactions; return how many were new (seen event keys are ignored)."""
-        ...
-
-    def people(self) -> Iterator[Person]:
-        """Every stored person."""
-        ...
-
-
-class _Batcher:
-    """Buffers interactions and writes them (new people first) in batches."""
-
-    def __init__(self, sink: Sink, resolver: Resolver, report: IngestReport) -> None:
-        self.sink, self.resolver, self.report = sink, resolver, report
-        self.known = resolver.known_keys
-        self.matched: set[str] = set()
-        self.pending: list[Interaction] = []
-
-    def add(self, interactions: list[Interaction]) -> None:
-        self.pending.extend(interactions)
-        if len(self.pending) >= BATCH_SIZE:
-            self.flush()
-
-    def flush(self) -> None:
-        new_people = self.resolver.drain_new_people()
-        if new_people:
-            self.sink.upsert_people(new_people)
-            self.report.people_created += len(new_people)
-        if self.pending:
-            self.matched.update(
-                k for i in self.pending for k in (i.source, i.target) if k in self.known
-            )
-            self.report.interactions += self.sink.add_interactions(self.pending)
-            self.pending = []
-        self.report.people_matched = len(self.matched)
-
-
-def _check_paths(paths: Sequence[Path]) -> list[Path]:
-    checked = [Path(p) for p in paths]
-    for path in checked:
-        if not path.exists():
-            raise IngestError(
-                "no such file or directory", source=str(path), record="path"
-            ) from FileNotFoundError(path)
-    return checked
-
-
-def _run(
-    kind: str,
-    paths: Sequence[Path],
-    sink: Sink,
-    resolver: Resolver,
-    read: Reader,
-    convert: Converter,
-    *,
-    strict: bool,
-    progress: Progress,
-) -> list[IngestReport]:
-    reports, done = [], 0
-    for path in _check_paths(paths):
-        report = IngestReport(source=str(path), kind=kind)
-        reports.append(report)
-        batcher = _Batcher(sink, resolver, report)
-        try:
-            for record, raw in read(path, report):
-                report.read += 1
-                done += 1
-                _convert_one(raw, str(path), record, report, convert, batcher, strict=strict)
-                if progress and done % PROGRESS_EVERY == 0:
-                    progress(done)
-        except IngestError as err:  # a whole file is unreadable (header, calendar, JSON)
-            if strict:
-                raise
-            report.skip(err.as_skip())
-        batcher.flush()
-        if progress:
-            progress(done)
-    return reports
-
-
-def _convert_one(
-    raw: object,
-    source: str,
-    record: str,
-    report: IngestReport,
-    convert: Converter,
-    batcher: _Batcher,
-    *,
-    strict: bool,
-) -> None:
-    try:
-        ties = convert(raw, source, record, report)
-    except IngestError as err:
-        if strict:
-            raise
-        report.skip(err.as_skip())
-        return
-    if ties:
-        report.kept += 1
-        batcher.add(ties)
 
 
 # --- directory -----------------------------------------------------------
@@ -187,25 +78,29 @@ def ingest_directory(
     the ones it had (they are updated).
     """
     existing = {p.key for p in sink.people()}
-    reports, done = [], 0
-    for path in _check_paths(paths):
-        report = IngestReport(source=str(path), kind="directory")
-        reports.append(report)
-        entries = _directory_entries(path, report, strict=strict)
-        people = directory.to_people(entries, settings)
-        known_ids = {e.person_id for e in entries}
-        unknown = sum(1 for e in entries if e.manager_id and e.manager_id not in known_ids)
-        if unknown:
-            report.notes["unknown manager_id (manager left empty)"] = unknown
-        sink.upsert_people(people)
-        report.kept = len(people)
-        report.people_created = sum(1 for p in people if p.key not in existing)
-        report.people_matched = len(people) - report.people_created
-        existing.update(p.key for p in people)
-        done += report.read
-        if progress:
-            progress(done)
-    return reports
+    done = 0
+
+    def body(path: Path) -> Callable[[IngestReport], None]:
+        def load(report: IngestReport) -> None:
+            nonlocal done
+            entries = _directory_entries(path, report, strict=strict)
+            people = directory.to_people(entries, settings)
+            known_ids = {e.person_id for e in entries}
+            unknown = sum(1 for e in entries if e.manager_id and e.manager_id not in known_ids)
+            if unknown:
+                report.notes["unknown manager_id (manager left empty)"] = unknown
+            sink.upsert_people(people)
+            report.kept = len(people)
+            report.people_created = sum(1 for p in people if p.key not in existing)
+            report.people_matched = len(people) - report.people_created
+            existing.update(p.key for p in people)
+            done += report.read
+            if progress:
+                progress(done)
+
+        return load
+
+    return [run_file(sink, "directory", path, body(path)) for path in check_paths(paths)]
 
 
 def _directory_entries(
@@ -272,8 +167,15 @@ def ingest_email(
     *,
     strict: bool = False,
     progress: Progress = None,
+    trace_mapping: ColumnMapping | None = None,
 ) -> list[IngestReport]:
-    """Ingest mbox files, ``.eml`` files or maildir folders (detected per path).
+    """Ingest mbox files, ``.eml`` files, maildir folders or message-trace CSVs.
+
+    The format is detected per path: a folder is a maildir, a ``.csv`` (or
+    ``.csv.gz``) file a message trace (see :mod:`ingest.trace`; its preset
+    is detected from the header unless ``trace_mapping`` names one or maps
+    the columns), a file starting with ``From `` an mbox, anything else one
+    ``.eml`` message.
 
     Copies of one message (same sender, minute, recipients and subject, even
     with different Message-IDs) count once: the ref of e-mail ties is the
@@ -283,8 +185,18 @@ def ingest_email(
     resolver = Resolver(settings, sink.people())
     seen: set[str] = set()
 
+    def read(path: Path, report: IngestReport) -> Iterable[tuple[str, object]]:
+        if _is_trace(path):
+            return _trace_records(path, report, trace_mapping)
+        return _mail_records(path)
+
     def convert(raw: object, source: str, record: str, report: IngestReport) -> list[Interaction]:
-        header = mail.parse_headers(raw, source=source, record=record)  # type: ignore[arg-type]
+        if isinstance(raw, IngestError):
+            raise raw
+        if isinstance(raw, mail.MailHeader):
+            header = raw
+        else:
+            header = mail.parse_headers(raw, source=source, record=record)  # type: ignore[arg-type]
         ref = mail_fingerprint(header, settings.key)
         if ref in seen:
             report.notes["duplicate message"] += 1
@@ -292,17 +204,45 @@ def ingest_email(
         seen.add(ref)
         return mail_ties(header, resolver, ref=ref, notes=report.notes)
 
-    return _run(
-        "email", paths, sink, resolver, _mail_records, convert, strict=strict, progress=progress
+    return run_records(
+        "email", paths, sink, resolver, read, convert, strict=strict, progress=progress
     )
 
 
-def _mail_records(path: Path, report: IngestReport) -> Iterator[tuple[str, bytes]]:
+def _is_trace(path: Path) -> bool:
+    return path.is_file() and path.name.lower().removesuffix(".gz").endswith(".csv")
+
+
+def _mail_records(path: Path) -> Iterator[tuple[str, bytes]]:
     if path.is_dir():
         return mail.read_maildir(path)
     with open(path, "rb") as handle:
         is_mbox = handle.read(5) == b"From "
     return mail.read_mbox(path) if is_mbox else mail.read_eml(path)
+
+
+def _trace_records(
+    path: Path, report: IngestReport, mapping: ColumnMapping | None
+) -> Iterator[tuple[str, mail.MailHeader | IngestError]]:
+    source = str(path)
+    fmt = mapping.time_format if mapping else None
+
+    def parsed() -> Iterator[tuple[str, trace.TraceRow | IngestError]]:
+        columns: dict[str, tuple[str, ...]] | None = None
+        for record, row, header in read_csv_rows(path):
+            if columns is None:
+                columns = trace.trace_columns(header, source=source, mapping=mapping)
+            try:
+                yield (
+                    record,
+                    trace.parse_trace_row(
+                        row, columns, source=source, record=record, time_format=fmt
+                    ),
+                )
+            except IngestError as err:
+                yield record, err
+
+    return trace.group_messages(parsed(), report.notes)
 
 
 # --- tickets -------------------------------------------------------------
@@ -315,45 +255,106 @@ def ingest_tickets(
     *,
     strict: bool = False,
     progress: Progress = None,
-    preset: str = "servicenow",
+    preset: str | None = None,
+    mapping: ColumnMapping | None = None,
     user_map: Mapping[str, str] | None = None,
 ) -> list[IngestReport]:
     """Ingest ticket CSV/JSON exports (event logs welcome: ties dedupe per ticket).
 
-    ``user_map`` maps ticket-system user labels to addresses (see
-    :func:`ingest.tickets.read_user_map`); labels that are neither mapped,
-    addresses nor unique directory names become pseudonymous people of their
-    own namespace (``people_created``). ``notes["tickets with ties"]`` counts
-    distinct ticket numbers that produced at least one tie.
+    The preset (``servicenow``, ``jira``, ``zendesk``) is detected per file
+    from its columns unless ``preset`` or ``mapping`` says otherwise (see
+    :mod:`ingest.tickets`). ``user_map`` maps ticket-system user labels to
+    addresses (see :func:`ingest.tickets.read_user_map`); labels that are
+    neither mapped, addresses nor unique directory names become
+    pseudonymous people of their own namespace (``people_created``).
+
+    Per-ticket service facts (:class:`~ingest.records.TicketFact`) are
+    written to sinks that keep them (:class:`~ingest.runner.FactSink`) and
+    summarised per assignment group in ``report.service``.
+    ``notes["tickets"]`` counts distinct tickets and ``notes["tickets with
+    ties"]`` those that produced at least one tie.
     """
     resolver = Resolver(settings, sink.people(), user_map=user_map)
-    namespace = f"tickets:{preset}"
-    columns: dict[str, dict[str, str]] = {}
-    tied: dict[str, set[str]] = {}
+    files: dict[str, _TicketFile] = {}
 
     def read(path: Path, report: IngestReport) -> Iterator[tuple[str, object]]:
         for record, row, header in tickets.read_ticket_rows(path):
-            if str(path) not in columns:
-                columns[str(path)] = tickets.columns_for(header, preset, source=str(path))
+            if str(path) not in files:
+                files[str(path)] = _TicketFile(header, preset, mapping, source=str(path))
             yield record, row
 
     def convert(raw: object, source: str, record: str, report: IngestReport) -> list[Interaction]:
-        row = tickets.parse_ticket_row(raw, columns[source], source=source, record=record)  # type: ignore[arg-type]
+        return files[source].convert(raw, record, resolver, report)  # type: ignore[arg-type]
+
+    def finish(path: Path, report: IngestReport) -> None:
+        ticket_file = files.get(str(path))
+        if ticket_file is not None:
+            ticket_file.finish(sink, report)
+
+    return run_records(
+        "tickets", paths, sink, resolver, read, convert,
+        strict=strict, progress=progress, finish=finish,
+    )  # fmt: skip
+
+
+class _TicketFile:
+    """Columns, namespace, tied tickets and service facts of one ticket file."""
+
+    def __init__(
+        self,
+        header: list[str],
+        preset: str | None,
+        mapping: ColumnMapping | None,
+        *,
+        source: str,
+    ) -> None:
+        if preset is None and (mapping is None or mapping.preset is not None):
+            preset = (mapping.preset if mapping else None) or tickets.detect_preset(
+                header, source=source
+            )
+        self.source = source
+        self.columns = tickets.columns_for(header, preset, source=source, mapping=mapping)
+        named = mapping.name if mapping and mapping.name != "custom" else None
+        self.namespace = f"tickets:{named or preset or 'custom'}"
+        self.time_format = mapping.time_format if mapping else None
+        self.facts = FactCollector(self.namespace)
+        self.tied: set[str] = set()
+        self.requesters: dict[str, str | None] = {}
+
+    def convert(
+        self, raw: Row, record: str, resolver: Resolver, report: IngestReport
+    ) -> list[Interaction]:
+        row = tickets.parse_ticket_row(
+            raw, self.columns, source=self.source, record=record, time_format=self.time_format
+        )
         if row.when is None and (row.requester or row.opener):
             raise IngestError(
                 "missing opened_at",
-                source=source,
+                source=self.source,
                 record=f"{record} ({row.number})",
-                field=columns[source].get("opened_at", "opened_at"),
+                field=self.columns.get("opened_at", ("opened_at",))[0],
             )
-        ties = ticket_ties(row, resolver, namespace=namespace, notes=report.notes)
+        ties = ticket_ties(row, resolver, namespace=self.namespace, notes=report.notes)
+        self.facts.add(row, self._requester_key(row, resolver))
         if ties:
-            numbers = tied.setdefault(source, set())
-            numbers.add(row.number)
-            report.notes["tickets with ties"] = len(numbers)
+            self.tied.add(row.number)
+            report.notes["tickets with ties"] = len(self.tied)
         return ties
 
-    return _run("tickets", paths, sink, resolver, read, convert, strict=strict, progress=progress)
+    def _requester_key(self, row: tickets.TicketRow, resolver: Resolver) -> str | None:
+        label = row.requester or row.opener
+        if label is None:
+            return None
+        if label not in self.requesters:
+            self.requesters[label] = resolver.resolve_label(label, self.namespace).key
+        return self.requesters[label]
+
+    def finish(self, sink: Sink, report: IngestReport) -> None:
+        facts = list(self.facts.facts())
+        report.notes["tickets"] = len(facts)
+        report.service = summarise(facts)
+        if isinstance(sink, FactSink):
+            sink.add_ticket_facts(facts)
 
 
 # --- meetings ------------------------------------------------------------
@@ -390,4 +391,6 @@ def ingest_meetings(
             meeting = ical.parse_meeting_row(raw, source=source, record=record)  # type: ignore[arg-type]
         return meeting_ties(meeting, resolver, notes=report.notes)
 
-    return _run("meetings", paths, sink, resolver, read, convert, strict=strict, progress=progress)
+    return run_records(
+        "meetings", paths, sink, resolver, read, convert, strict=strict, progress=progress
+    )

@@ -1,42 +1,65 @@
-"""Helpdesk tickets: CSV or JSON rows, mapped to :class:`TicketRow` by a preset.
+"""Helpdesk tickets: CSV or JSON rows, mapped to :class:`TicketRow` by a preset or mapping.
+
+Presets name, for each canonical field, the columns (CSV headers or dotted
+JSON paths) that may hold it, in preference order; each row takes the first
+of them that has a value. ``servicenow`` reads the CSV/REST exports and the
+UCI event log, ``jira`` the issue-navigator CSV and the REST search JSON
+(``issues[].fields.reporter.emailAddress`` ...), ``zendesk`` the ticket CSV
+and the API JSON (``tickets[].requester_id``, ``satisfaction_rating.score``
+...). Without a preset the one whose columns fit the header best is used.
+A user mapping (:func:`read_mapping`) overrides or replaces preset columns.
 
 Exports are often event logs (one row per update, e.g. the UCI ServiceNow
 log); every row is parsed on its own and the pipeline dedupes ties per
-ticket. Times without an offset are taken as UTC (ticket exports rarely say
-which zone they use); day-first ``D/M/YYYY HH:MM[:SS]`` and ISO 8601 are read.
+ticket. See :mod:`ingest.times` for the time formats read.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
-import io
-import json
 import os
-import re
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 from ingest.errors import IngestError
+from ingest.tabular import ColumnMapping
+from ingest.tabular import Row
+from ingest.tabular import find_columns
+from ingest.tabular import lookup
+from ingest.tabular import open_text
+from ingest.tabular import read_mapping as read_mapping_file
+from ingest.tabular import read_rows
+from ingest.times import parse_time
 
 __all__ = [
+    "FIELDS",
     "PRESETS",
+    "TicketMapping",
     "TicketRow",
+    "columns_for",
+    "detect_preset",
     "parse_ticket_row",
+    "parse_time",
+    "read_mapping",
     "read_ticket_rows",
     "read_user_map",
 ]
 
-MISSING = frozenset({"", "?", "null", "none", "n/a", "nan"})
-_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
+MISSING = frozenset({"", "?", "null", "none", "n/a", "nan", "-"})
+TIME_FIELDS = ("opened_at", "updated_at", "resolved_at", "closed_at")
+LABEL_FIELDS = ("requester", "opener", "group", "assignee", "updater", "resolver", "state")
+FIELDS = ("number", *LABEL_FIELDS, *TIME_FIELDS, "reopen_count", "satisfaction")
+REQUIRED = ("number", "requester")
+#: what stands for an object value (reference field, user, component), first found
+_OBJECT_KEYS = ("display_value", "value", "emailAddress", "email", "name", "displayName")
+#: Zendesk-style ratings; ``offered``/``unoffered`` mean not rated
+RATINGS = {"good": 1.0, "bad": 0.0, "offered": None, "unoffered": None}
 
-#: canonical field -> accepted column names, first match wins
+#: preset -> canonical field -> accepted columns, in preference order
 PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
     "servicenow": {
         "number": ("number",),
@@ -54,13 +77,40 @@ PRESETS: dict[str, dict[str, tuple[str, ...]]] = {
         "reopen_count": ("reopen_count",),
         "satisfaction": ("satisfaction",),
     },
+    "jira": {
+        "number": ("Issue key", "key"),
+        "requester": ("Reporter", "fields.reporter.emailAddress", "fields.reporter.displayName"),
+        "opener": ("Creator", "fields.creator.emailAddress", "fields.creator.displayName"),
+        "group": ("Component/s", "fields.components"),
+        "assignee": ("Assignee", "fields.assignee.emailAddress", "fields.assignee.displayName"),
+        "opened_at": ("Created", "fields.created"),
+        "updated_at": ("Updated", "fields.updated"),
+        "resolved_at": ("Resolved", "fields.resolutiondate"),
+        "state": ("Status", "fields.status.name"),
+        "satisfaction": ("Satisfaction rating", "Custom field (Satisfaction rating)"),
+    },
+    "zendesk": {
+        "number": ("id", "Id", "Ticket ID"),
+        "requester": ("requester.email", "Requester email", "requester_id", "Requester"),
+        "opener": ("submitter.email", "Submitter email", "submitter_id", "Submitter"),
+        "group": ("group.name", "Group", "group_id"),
+        "assignee": ("assignee.email", "Assignee email", "assignee_id", "Assignee"),
+        "opened_at": ("created_at", "Created at"),
+        "updated_at": ("updated_at", "Updated at"),
+        "resolved_at": ("solved_at", "metric_set.solved_at", "Solved at"),
+        "state": ("status", "Status"),
+        "reopen_count": ("metric_set.reopens", "Reopens"),
+        "satisfaction": ("satisfaction_rating.score", "Satisfaction Score", "Satisfaction"),
+    },
 }
-REQUIRED = ("number", "requester")
 
 
 @dataclass(frozen=True, slots=True)
 class TicketRow:
-    """One ticket row (or one event of a ticket's log). People are raw labels."""
+    """One ticket row (or one event of a ticket's log). People are raw labels.
+
+    ``satisfaction`` is on a 0–1 scale (see :class:`ingest.records.TicketFact`).
+    """
 
     number: str
     requester: str | None = None
@@ -75,7 +125,7 @@ class TicketRow:
     closed_at: datetime | None = None
     state: str | None = None
     reopen_count: int | None = None
-    satisfaction: int | None = None
+    satisfaction: float | None = None
 
     @property
     def when(self) -> datetime | None:
@@ -83,162 +133,177 @@ class TicketRow:
         return self.opened_at or self.updated_at
 
 
-def columns_for(header: Iterator[str] | list[str], preset: str, *, source: str) -> dict[str, str]:
-    """Map canonical fields to the columns present; raise if a required one is missing."""
-    try:
-        wanted = PRESETS[preset]
-    except KeyError as err:
+#: a user-supplied column mapping for ticket exports
+TicketMapping = ColumnMapping
+
+
+def read_mapping(path: str | os.PathLike[str]) -> TicketMapping:
+    """Read a ticket column mapping (see :func:`ingest.tabular.read_mapping`)."""
+    return read_mapping_file(path, fields=FIELDS, presets=PRESETS)
+
+
+def detect_preset(header: Sequence[str], *, source: str) -> str:
+    """The preset whose required columns are all present and which matches most fields."""
+    scores = {
+        name: len(found)
+        for name, wanted in PRESETS.items()
+        if all(f in (found := find_columns(header, wanted)) for f in REQUIRED)
+    }
+    if not scores:
         raise IngestError(
-            "unknown ticket preset", source=source, record="header", field="preset", value=preset
-        ) from err
-    present = set(header)
-    found = {f: next((c for c in cols if c in present), "") for f, cols in wanted.items()}
+            "no ticket preset fits the columns (give a mapping)",
+            source=source,
+            record="header",
+            field=", ".join(PRESETS),
+            value=", ".join(sorted(header))[:120],
+        )
+    return max(scores, key=lambda name: scores[name])
+
+
+def columns_for(
+    header: Sequence[str],
+    preset: str | None,
+    *,
+    source: str,
+    mapping: TicketMapping | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Map canonical fields to the candidate columns present; raise if a required one is missing."""
+    base = preset or (mapping.preset if mapping else None)
+    if base is None and mapping is None:
+        base = detect_preset(header, source=source)
+    if base is not None and base not in PRESETS:
+        raise IngestError(
+            "unknown ticket preset", source=source, record="header", field="preset", value=base
+        )
+    wanted = dict(PRESETS[base]) if base else {}
+    wanted.update(mapping.columns if mapping else {})
+    found = find_columns(header, wanted)
     for name in REQUIRED:
-        if not found[name]:
+        if name not in found:
             raise IngestError(
                 "missing column",
                 source=source,
                 record="header",
-                field=wanted[name][0],
-                value=", ".join(sorted(present))[:120],
+                field=wanted.get(name, (name,))[0],
+                value=", ".join(sorted(header))[:120],
             )
-    return {f: c for f, c in found.items() if c}
+    return found
 
 
 def parse_ticket_row(
-    row: Mapping[str, object], columns: Mapping[str, str], *, source: str, record: str
+    row: Row,
+    columns: Mapping[str, Sequence[str]],
+    *,
+    source: str,
+    record: str,
+    time_format: str | None = None,
 ) -> TicketRow:
     """Turn one raw row into a :class:`TicketRow`, or raise :class:`IngestError`."""
     if None in row:
         extra = row[None]  # type: ignore[index]
         raise IngestError("row has extra fields", source=source, record=record, value=extra)
-    values = {f: _clean(row.get(c)) for f, c in columns.items()}
-    number = values.get("number")
+    values = {f: _first(row, cols) for f, cols in columns.items()}
+    number = values.get("number", (None, ""))[0]
     if not number:
         raise IngestError("missing ticket number", source=source, record=record, field="number")
     where = {"source": source, "record": f"{record} ({number})"}
-    times = {
-        f: _time(values.get(f), field=columns.get(f, f), **where)
-        for f in ("opened_at", "updated_at", "resolved_at", "closed_at")
-    }
+    times = {f: _time(values.get(f), time_format, **where) for f in TIME_FIELDS}
     return TicketRow(
         number=number,
-        **{f: values.get(f) for f in ("requester", "opener", "group", "assignee", "updater")},
-        resolver=values.get("resolver"),
-        state=values.get("state"),
-        reopen_count=_int(values.get("reopen_count"), field="reopen_count", **where),
+        **{f: values.get(f, (None, ""))[0] for f in LABEL_FIELDS},
+        reopen_count=_int(values.get("reopen_count"), **where),
         satisfaction=_satisfaction(values.get("satisfaction"), **where),
         **times,
     )
 
 
+def _first(row: Row, columns: Sequence[str]) -> tuple[str | None, str]:
+    """The first cleaned, non-missing value among the columns, and its column."""
+    for column in columns:
+        value = _clean(lookup(row, column))
+        if value is not None:
+            return value, column
+    return None, columns[0]
+
+
 def _clean(value: object) -> str | None:
-    if isinstance(value, Mapping):  # ServiceNow JSON reference fields
-        value = value.get("display_value") or value.get("value")
-    if value is None:
+    text = value if type(value) is str else _scalar(value)
+    if text is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join(text.split())
     return None if text.lower() in MISSING else text
 
 
-def _int(value: str | None, *, field: str, source: str, record: str) -> int | None:
+def _scalar(value: object) -> str | None:
+    """Text of a JSON value; objects and lists stand for one of their values."""
+    if isinstance(value, list):  # e.g. Jira components: the first one
+        value = next((v for v in value if _clean(v) is not None), None)
+    if isinstance(value, Mapping):  # ServiceNow reference fields, Jira/Zendesk objects
+        value = next((value[k] for k in _OBJECT_KEYS if value.get(k)), None)
+    if value is None or isinstance(value, Mapping | list):
+        return None
+    return str(value)
+
+
+def _int(found: tuple[str | None, str] | None, *, source: str, record: str) -> int | None:
+    value, column = found or (None, "")
     if value is None:
         return None
     try:
         return int(float(value))
     except ValueError as err:
         raise IngestError(
-            "not a number", source=source, record=record, field=field, value=value
+            "not a number", source=source, record=record, field=column, value=value
         ) from err
 
 
-def _satisfaction(value: str | None, *, source: str, record: str) -> int | None:
-    score = _int(value, field="satisfaction", source=source, record=record)
-    if score is not None and not 1 <= score <= 5:
+def _satisfaction(
+    found: tuple[str | None, str] | None, *, source: str, record: str
+) -> float | None:
+    value, column = found or (None, "")
+    if value is None:
+        return None
+    if value.lower() in RATINGS:
+        return RATINGS[value.lower()]
+    score = _int(found, source=source, record=record)
+    if score is None or not 1 <= score <= 5:
         raise IngestError(
-            "satisfaction outside 1-5",
+            "satisfaction not 1-5, good or bad",
             source=source,
             record=record,
-            field="satisfaction",
-            value=score,
+            field=column,
+            value=value,
         )
-    return score
+    return (score - 1) / 4
 
 
-def _time(value: str | None, *, field: str, source: str, record: str) -> datetime | None:
+def _time(
+    found: tuple[str | None, str] | None, fmt: str | None, *, source: str, record: str
+) -> datetime | None:
+    value, column = found or (None, "")
     if value is None:
         return None
     try:
-        return parse_time(value)
+        return parse_time(value, fmt)
     except ValueError as err:
         raise IngestError(
-            "unparseable time", source=source, record=record, field=field, value=value
+            "unparseable time", source=source, record=record, field=column, value=value
         ) from err
 
 
-@lru_cache(maxsize=65536)
-def parse_time(value: str) -> datetime:
-    """ISO 8601 or day-first ``D/M/YYYY HH:MM[:SS]``; naive times are UTC."""
-    match = _DAY_FIRST.fullmatch(value)
-    if match:
-        day, month, year, hour, minute, second = match.groups()
-        parsed = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
-    else:
-        parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")
-
-
-def read_ticket_rows(
-    path: str | os.PathLike[str],
-) -> Iterator[tuple[str, Mapping[str, object], list[str]]]:
+def read_ticket_rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, Row, list[str]]]:
     """Yield ``(record, row, header)`` from a ticket CSV or JSON file (``.gz`` allowed).
 
-    CSV records are line numbers; JSON records are 1-based item numbers. JSON
-    may be a list of objects or an object with a ``result`` or ``records`` list
-    (the ServiceNow REST shape).
+    CSV records are line numbers; JSON records are 1-based item numbers. See
+    :mod:`ingest.tabular` for the JSON shapes read.
     """
-    file = Path(path)
-    if file.name.removesuffix(".gz").endswith(".json"):
-        yield from _json_rows(file)
-        return
-    with _open_text(file) as handle:
-        reader = csv.DictReader(handle, dialect="excel")
-        header = list(reader.fieldnames or [])
-        for row in reader:
-            yield str(reader.line_num), row, header
-
-
-def _json_rows(file: Path) -> Iterator[tuple[str, Mapping[str, object], list[str]]]:
-    with _open_text(file) as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as err:
-            raise IngestError(
-                "invalid JSON", source=str(file), record=f"line {err.lineno}", value=err.msg
-            ) from err
-    if isinstance(data, Mapping):
-        data = data.get("result", data.get("records"))
-    if not isinstance(data, list):
-        raise IngestError("JSON is not a list of tickets", source=str(file), record="top level")
-    header = sorted({k for item in data if isinstance(item, Mapping) for k in item})
-    for index, item in enumerate(data, start=1):
-        if not isinstance(item, Mapping):
-            raise IngestError("ticket is not an object", source=str(file), record=str(index))
-        yield str(index), item, header
+    return read_rows(Path(path))
 
 
 def read_user_map(path: str | os.PathLike[str]) -> dict[str, str]:
     """Read a ``user,email`` CSV mapping ticket-system user labels to addresses."""
     file = Path(path)
-    with _open_text(file) as handle:
+    with open_text(file) as handle:
         reader = csv.DictReader(handle)
         if not {"user", "email"} <= set(reader.fieldnames or []):
             raise IngestError(

@@ -52,21 +52,49 @@ def _progress(label: str) -> Iterator[Callable[[int], None]]:
         click.echo(err=True)
 
 
-def run_ingest(kind: str, paths: list[Path], *, strict: bool) -> list[Any]:
-    """Ingest files of one kind into the app's store; return the reports."""
-    from ingest import pipeline
-    from ingest.errors import IngestError
+def run_ingest(
+    kind: str,
+    paths: list[Path],
+    *,
+    strict: bool,
+    preset: str | None = None,
+    mapping: Path | None = None,
+) -> list[Any]:
+    """Ingest files of one kind into the app's store; return the reports.
 
-    ingestors = {
-        "directory": pipeline.ingest_directory,
-        "email": pipeline.ingest_email,
-        "tickets": pipeline.ingest_tickets,
-        "meetings": pipeline.ingest_meetings,
-    }
+    ``preset`` names a ticket preset (``servicenow``, ``jira``, ``zendesk``;
+    detected from the columns when not given); ``mapping`` is a JSON column
+    mapping for ticket exports or e-mail message-trace CSVs.
+    """
+    from ingest import pipeline
+    from ingest import tickets
+    from ingest import trace
+    from ingest.errors import IngestError
+    from ingest.tabular import read_mapping
+
+    options: dict[str, Any] = {}
     try:
+        if kind == "tickets":
+            options["preset"] = preset
+            if mapping:
+                options["mapping"] = read_mapping(
+                    mapping, fields=tickets.FIELDS, presets=tickets.PRESETS
+                )
+        elif kind == "email" and mapping:
+            options["trace_mapping"] = read_mapping(
+                mapping, fields=trace.FIELDS, presets=trace.TRACE_PRESETS
+            )
+        elif preset or mapping:
+            raise click.UsageError(f"--preset and --mapping do not apply to {kind}")
+        ingestors = {
+            "directory": pipeline.ingest_directory,
+            "email": pipeline.ingest_email,
+            "tickets": pipeline.ingest_tickets,
+            "meetings": pipeline.ingest_meetings,
+        }
         with _progress(f"{kind}") as progress:
             return ingestors[kind](
-                paths, get_store(), identity_settings(), strict=strict, progress=progress
+                paths, get_store(), identity_settings(), strict=strict, progress=progress, **options
             )
     except (IngestError, StoreError) as err:
         raise click.ClickException(str(err)) from err
@@ -85,6 +113,17 @@ def _echo_report(report: Any) -> None:
         click.echo(f"  {note}: {count:,}")
     for example in data["examples"][:5]:
         click.echo(f"  e.g. {example}")
+    service = data.get("service") or {}
+    if service:
+        click.echo(f"  service by group ({len(service):,} groups; busiest first):")
+    busiest = sorted(service.items(), key=lambda item: (-item[1]["tickets"], item[0]))
+    for group, values in busiest[:10]:
+        hours = values["median_hours_to_resolve"]
+        median = "n/a" if hours is None else f"{hours:,.1f} h"
+        click.echo(
+            f"    {group}: {values['tickets']:,} tickets, {values['resolved']:,} resolved, "
+            f"median time to resolve {median}, reopened {values['reopened']:,}"
+        )
 
 
 @click.command("ingest")
@@ -104,6 +143,48 @@ def ingest_command(kind: str, paths: tuple[Path, ...], strict: bool) -> None:
     """
     for report in run_ingest(kind, list(paths), strict=strict):
         _echo_report(report)
+
+
+@click.command("ingest-runs")
+@with_appcontext
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--limit", default=20, show_default=True, help="How many runs, newest first.")
+def ingest_runs_command(as_json: bool, limit: int) -> None:
+    """List ingest runs (the ledger), newest first, with their status and report."""
+    try:
+        runs = get_store().runs(limit=limit)
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    if as_json:
+        rows = [_run_dict(run) for run in runs]
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    for run in runs:
+        report = run.report
+        skipped = sum(report.get("skipped", {}).values())
+        click.echo(
+            f"{run.started:%Y-%m-%d %H:%M:%S} {run.status:6} {run.kind:9} {run.source}: "
+            f"read {report.get('read', 0):,}, kept {report.get('kept', 0):,}, "
+            f"skipped {skipped:,}, new interactions {report.get('interactions', 0):,} "
+            f"[{run.id[:8]}]"
+        )
+        if run.error:
+            click.echo(f"  error: {run.error}")
+    if not runs:
+        click.echo("No ingest runs yet.")
+
+
+def _run_dict(run: Any) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "kind": run.kind,
+        "source": run.source,
+        "status": run.status,
+        "started": run.started.isoformat(),
+        "finished": run.finished.isoformat(),
+        "report": run.report,
+        "error": run.error,
+    }
 
 
 def run_analysis() -> dict[str, Any]:
@@ -210,5 +291,12 @@ def reset_command(yes: bool) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI."""
-    for command in (ingest_command, analyze_command, report_command, demo_command, reset_command):
+    for command in (
+        ingest_command,
+        ingest_runs_command,
+        analyze_command,
+        report_command,
+        demo_command,
+        reset_command,
+    ):
         app.cli.add_command(command)

@@ -109,3 +109,20 @@ def test_meeting_csv(data):
     with pytest.raises(IngestError) as info:
         parse_meeting_row(rows[2][1], source="m", record=rows[2][0])
     assert (info.value.field, info.value.record) == ("end", "4")
+
+
+def test_google_export_keeps_local_time_across_daylight_saving(data):
+    """A real Google Calendar export: a weekly Europe/Berlin series with an EXDATE."""
+    found = meetings(data / "ics" / "google_daylight_saving_time.ics")
+    thursdays = [m.start for m in found if m.ref.startswith("7g6502aejkun96i5fenfu6hvc1")]
+    assert thursdays[:5] == [
+        datetime(2019, 2, 28, 7, 30, tzinfo=UTC),  # 08:30 CET
+        datetime(2019, 3, 14, 7, 30, tzinfo=UTC),  # 7 March is an EXDATE
+        datetime(2019, 3, 21, 7, 30, tzinfo=UTC),
+        datetime(2019, 3, 28, 7, 30, tzinfo=UTC),
+        datetime(2019, 4, 4, 6, 30, tzinfo=UTC),  # 08:30 CEST
+    ]
+    assert datetime(2019, 10, 31, 7, 30, tzinfo=UTC) in thursdays  # back to CET
+    counted = [m for m in found if m.ref.startswith("37jkbgv9regint2hqhlmd9risn")]
+    assert len(counted) == 6  # RRULE COUNT=6
+    assert len(found) == 721

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from ingest import pipeline
+from ingest import runner
 from ingest.errors import IngestError
 from ingest.identity import pseudonym
 from ingest.pipeline import ingest_directory
@@ -140,8 +140,8 @@ def test_missing_path_is_an_error_even_when_lenient(loaded, settings, tmp_path):
 
 
 def test_batches_and_progress(loaded, settings, data, monkeypatch):
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", 2)
-    monkeypatch.setattr(pipeline, "PROGRESS_EVERY", 5)
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    monkeypatch.setattr(runner, "PROGRESS_EVERY", 5)
     seen = []
     ingest_email([data / "sample.mbox"], loaded, settings, progress=seen.append)
     assert seen == [5, 10, 15, 16]
@@ -242,4 +242,6 @@ def test_tickets_bad_header_lenient(loaded, settings, tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("id,who\n1,x\n", encoding="utf-8")
     [report] = ingest_tickets([path], loaded, settings)
+    assert report.skipped == {"no ticket preset fits the columns (give a mapping)": 1}
+    [report] = ingest_tickets([path], loaded, settings, preset="servicenow")
     assert report.skipped == {"missing column": 1}

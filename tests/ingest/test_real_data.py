@@ -101,6 +101,22 @@ def test_servicenow_event_log_ties_every_incident_with_a_requester(shared):
     assert report.notes["tickets with ties"] == 24916
     assert report.interactions == len(sink.interactions) == 112006
     assert report.people_created == len(sink.people_by_key) == 6325
+    # service facts: one per incident, summarised per assignment group
+    facts = list(sink.facts.values())
+    assert report.notes["tickets"] == len(facts) == 24918
+    assert sum(1 for f in facts if f.requester) == 24916
+    assert sum(1 for f in facts if f.hours_to_resolve is not None) == 23362
+    assert sum(1 for f in facts if f.reopen_count) == 275
+    assert len(report.service) == 73 and sum(g["tickets"] for g in report.service.values()) == 24918
+    assert report.service["Group 70"] == {
+        "tickets": 11041,
+        "resolved": 9502,
+        "median_hours_to_resolve": 0.48,
+        "reopened": 102,
+        "rated": 0,
+        "mean_satisfaction": None,
+    }
+    assert report.service["Group 25"]["median_hours_to_resolve"] == 113.41
 
 
 def test_every_real_calendar_ingests_or_is_rejected_with_a_reason(shared):

@@ -34,7 +34,7 @@ def test_servicenow_csv(data):
     assert first.opened_at == datetime(2016, 2, 29, 1, 16, tzinfo=UTC)
     assert first.resolved_at is None and first.satisfaction is None
     assert second.resolved_at == datetime(2016, 2, 29, 11, 29, tzinfo=UTC)
-    assert second.satisfaction == 4 and second.state == "Resolved"
+    assert second.satisfaction == 0.75 and second.state == "Resolved"  # 4 of 1-5
     assert uci.opener == "Opened by 8"  # double space folded
     assert uci.opened_at == datetime(2016, 3, 1, 8, 0, tzinfo=UTC)
     assert uci.reopen_count == 1
@@ -68,7 +68,7 @@ def test_missing_required_column(tmp_path):
 
 def test_unknown_preset():
     with pytest.raises(IngestError, match="unknown ticket preset"):
-        columns_for(["number"], "jira", source="x")
+        columns_for(["number"], "freshdesk", source="x")
 
 
 def test_extra_fields_are_an_error(tmp_path):

@@ -1,0 +1,217 @@
+"""Rows from CSV and JSON exports, and columns picked by name or dotted path.
+
+Shared by the ticket and message-trace readers. CSV is read with the ``csv``
+module (``utf-8-sig``, excel dialect); a header that repeats a column name
+(Jira writes one ``Component/s`` column per component) keeps the first
+non-empty value. JSON rows stay nested: a column such as
+``fields.reporter.emailAddress`` is a path into the object, and a path
+segment of digits indexes a list. ``.gz`` files are read transparently.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import os
+from collections.abc import Collection
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import IO
+
+from ingest.errors import IngestError
+
+__all__ = [
+    "ColumnMapping",
+    "Row",
+    "find_columns",
+    "header_paths",
+    "is_json",
+    "lookup",
+    "open_text",
+    "parse_mapping",
+    "read_csv_rows",
+    "read_json_rows",
+    "read_mapping",
+    "read_rows",
+]
+
+#: a raw row: CSV columns or a (nested) JSON object
+Row = Mapping[str, object]
+#: keys that hold the list of items in API-shaped JSON exports
+LIST_KEYS = ("result", "records", "issues", "tickets", "results", "messages")
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open a text export (``.gz`` allowed) for the ``csv`` module."""
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def is_json(path: Path) -> bool:
+    """Whether an export is JSON, by its name (``.json`` or ``.json.gz``)."""
+    return path.name.removesuffix(".gz").lower().endswith(".json")
+
+
+def read_rows(path: Path) -> Iterator[tuple[str, Row, list[str]]]:
+    """Yield ``(record, row, header)`` from a CSV or JSON export."""
+    return read_json_rows(path) if is_json(path) else read_csv_rows(path)
+
+
+def read_csv_rows(path: Path) -> Iterator[tuple[str, Row, list[str]]]:
+    """Yield ``(line number, row, header)``; extra cells go under the key ``None``.
+
+    Blank lines are skipped and short rows are padded with ``None``, as
+    :class:`csv.DictReader` does.
+    """
+    with open_text(path) as handle:
+        reader = csv.reader(handle, dialect="excel")
+        header = next(reader, [])
+        unique = list(dict.fromkeys(header))
+        for cells in reader:
+            if cells:
+                yield str(reader.line_num), _csv_row(header, cells), unique
+
+
+def _csv_row(header: Sequence[str], cells: list[str]) -> dict[str | None, object]:
+    row: dict[str | None, object] = {}
+    for name, value in zip(header, cells, strict=False):
+        if not row.get(name):
+            row[name] = value
+    for name in header[len(cells) :]:
+        row.setdefault(name, None)
+    if len(cells) > len(header):
+        row[None] = cells[len(header) :]
+    return row
+
+
+def read_json_rows(path: Path) -> Iterator[tuple[str, Row, list[str]]]:
+    """Yield ``(item number, object, paths)`` from a JSON export.
+
+    The file is a list of objects, or an object holding that list under one
+    of :data:`LIST_KEYS` (ServiceNow ``result``, Jira ``issues``, Zendesk
+    ``tickets``/``results``). Item numbers are 1-based.
+    """
+    with open_text(path) as handle:
+        try:
+            data = json.load(handle)
+        except json.JSONDecodeError as err:
+            raise IngestError(
+                "invalid JSON", source=str(path), record=f"line {err.lineno}", value=err.msg
+            ) from err
+    if isinstance(data, Mapping):
+        data = next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), None)
+    if not isinstance(data, list):
+        raise IngestError("JSON is not a list of records", source=str(path), record="top level")
+    paths: set[str] = set()
+    for item in data:
+        if isinstance(item, Mapping):
+            paths.update(header_paths(item))
+    header = sorted(paths)
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, Mapping):
+            raise IngestError("record is not an object", source=str(path), record=str(index))
+        yield str(index), item, header
+
+
+def header_paths(item: Mapping[str, object], prefix: str = "") -> Iterator[str]:
+    """Every key and dotted path to a nested key of a JSON object (lists are leaves)."""
+    for key, value in item.items():
+        path = f"{prefix}{key}"
+        yield path
+        if isinstance(value, Mapping):
+            yield from header_paths(value, prefix=f"{path}.")
+
+
+def lookup(row: Row, column: str) -> object:
+    """The value of a column, or of a dotted path into nested objects; ``None`` if absent."""
+    if column in row:
+        return row[column]
+    value: object = row
+    for part in column.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def find_columns(
+    header: Sequence[str], wanted: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[str, ...]]:
+    """For each field, the candidate columns present in ``header``, in preference order."""
+    present = set(header)
+    found = {f: tuple(c for c in columns if c in present) for f, columns in wanted.items()}
+    return {f: c for f, c in found.items() if c}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMapping:
+    """A user-supplied column mapping for ticket or message-trace exports.
+
+    ``columns`` maps canonical fields to columns (CSV headers or dotted JSON
+    paths) in preference order; ``preset`` is the preset it extends
+    (``None``: the mapping stands alone, or the preset is detected);
+    ``name`` names the source system (ticket people known only by a label
+    are keyed in ``tickets:<name>``); ``time_format`` is a ``strptime``
+    format for every time column.
+    """
+
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    preset: str | None = None
+    name: str = "custom"
+    time_format: str | None = None
+
+
+def read_mapping(
+    path: str | os.PathLike[str], *, fields: Sequence[str], presets: Collection[str]
+) -> ColumnMapping:
+    """Read a JSON mapping such as ``{"columns": {"number": "Ticket", "requester":
+    ["Email", "Name"]}, "preset": "jira", "name": "helpdesk", "time_format":
+    "%m/%d/%Y %H:%M"}``. Only ``columns`` is required; a field names one
+    column or a list of them."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as err:
+        raise IngestError("unreadable mapping", source=str(file), record="file", value=err) from err
+    return parse_mapping(data, source=str(file), fields=fields, presets=presets)
+
+
+def parse_mapping(
+    data: object, *, source: str, fields: Sequence[str], presets: Collection[str]
+) -> ColumnMapping:
+    """Validate a mapping object (see :func:`read_mapping`)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
+        raise IngestError("mapping needs a columns object", source=source, record="columns")
+    columns: dict[str, tuple[str, ...]] = {}
+    for name, value in data["columns"].items():
+        names = (
+            (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else ()
+        )
+        if name not in fields or not names or not all(isinstance(n, str) and n for n in names):
+            raise IngestError(
+                f"unknown field or bad columns (fields: {', '.join(fields)})",
+                source=source,
+                record="columns",
+                field=str(name),
+                value=value,
+            )
+        columns[name] = names
+    preset = data.get("preset")
+    if preset is not None and preset not in presets:
+        raise IngestError("unknown preset", source=source, record="preset", value=preset)
+    fmt = data.get("time_format")
+    if fmt is not None and not isinstance(fmt, str):
+        raise IngestError(
+            "time_format must be text", source=source, record="time_format", value=fmt
+        )
+    return ColumnMapping(columns, preset, str(data.get("name") or preset or "custom"), fmt or None)
