@@ -9,6 +9,7 @@ import pytest
 
 from graph.base import Subject
 from ingest.identity import pseudonym
+from web.jobs import JOBS
 from web.store import get_store
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -102,7 +103,10 @@ def test_analyze_writes_scores_back(app, runner, mbox):
     assert teams["Engineering/Platform"]["internal_ties"] == 1.0
     assert teams["Engineering/Platform"]["external_ties"] == 1.0
     report = json.loads(invoke(runner, "report", "--json").output)
-    assert report["results"]["most_insular_teams"]
+    assert set(report["results"]) >= {"isolated_teams", "liaison_scores", "single_liaison_units"}
+    with app.app_context():
+        store = get_store()
+        assert all(store.snapshot_versions(job) == [1] for job in JOBS)
 
 
 def test_strict_ingest_names_file_record_and_field(runner, tmp_path):
@@ -153,7 +157,7 @@ def test_demo_generates_ingests_and_analyses(app, runner, tmp_path):
     assert counts["people"] >= 60
     assert set(counts["channels"]) == {"email", "meeting", "ticket"}
     assert all(c["interactions"] > 0 for c in counts["channels"].values())
-    assert report["results"]["most_insular_teams"]
+    assert report["results"]["liaison_scores"]
     again = invoke(runner, "demo", "--people", "60", "--seed", "3", "--out", str(tmp_path / "demo"))
     assert again.exit_code == 0, again.output
     assert json.loads(invoke(runner, "report", "--json").output)["counts"] == counts

@@ -1,111 +1,402 @@
-"""Analysis jobs: read the store, run the pure functions in ``analysis``, write scores back.
+"""Analysis jobs: read the store, run the pure functions in ``analysis``, store the results.
 
 This module is the only place where ``analysis`` meets ``graph``: the analysis
-functions never see a store, and the store never sees igraph.
+functions never see a store, and the store never sees igraph. Every job's
+result is saved as a versioned snapshot (parameters, seed, data window,
+library versions, timings) and its per-person, per-team and per-department
+figures are written back to the graph as scores.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import platform
 import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from enum import Enum
+from importlib import metadata
 from typing import Any
 
-from analysis.build import person_graph
-from analysis.liaison import it_liaison
-from analysis.teams import ei_index
+import igraph as ig
+
+from analysis import brokerage
+from analysis import communities
+from analysis import compare
+from analysis import introductions
+from analysis import isolation
+from analysis import liaison
+from analysis import risk
+from analysis import roles
+from analysis.build import person_digraph
+from analysis.build import strength_graph
+from analysis.strength import tie_strengths
 from graph.base import Store
 from graph.base import Subject
+from ingest.records import Person
+from ingest.records import Tie
+
+JOBS = (
+    "strength",
+    "liaison",
+    "isolation",
+    "brokers",
+    "communities",
+    "risk",
+    "introductions",
+    "compare",
+    "roles",
+)
+LIBRARIES = ("python-igraph", "networkx", "scikit-learn", "numpy")
 
 
-def run_all(store: Store) -> dict[str, Any]:
-    """Run every job over all stored ties; write scores back; return a summary."""
-    timings: dict[str, float] = {}
+@dataclass(slots=True)
+class Data:
+    """What every job reads: people, monthly ties and the graphs built from them."""
+
+    people: list[Person]
+    ties: list[Tie]
+    at: datetime
+    months: list[str]
+    graph: ig.Graph
+    seed: int
+
+    def window(self, months: list[str]) -> ig.Graph:
+        """The strength graph of some months only (for the comparison jobs)."""
+        chosen = set(months)
+        ties = [t for t in self.ties if t.month in chosen]
+        at = max((t.last_seen for t in ties), default=self.at)
+        return strength_graph(self.people, tie_strengths(ties, at=at))
+
+
+@dataclass(slots=True)
+class Result:
+    """One job's snapshot data and the scores it writes back."""
+
+    data: dict[str, Any]
+    person: dict[str, dict[str, float]] = field(default_factory=dict)
+    team: dict[str, dict[str, float]] = field(default_factory=dict)
+    department: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def load(
+    store: Store, *, seed: int = 1, since: date | None = None, until: date | None = None
+) -> Data:
+    """Read the store once and build the analysis graph (composite tie strength)."""
+    people = list(store.people())
+    ties = list(store.ties(since=since, until=until, by_month=True))
+    at = max((t.last_seen for t in ties), default=datetime.now(UTC))
+    graph = strength_graph(people, tie_strengths(ties, at=at))
+    months = sorted({t.month for t in ties if t.month})
+    return Data(people, ties, at, months, graph, seed)
+
+
+def run_all(
+    store: Store,
+    *,
+    seed: int = 1,
+    since: date | None = None,
+    until: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run every job, save a snapshot per job, write scores back; return a summary."""
     started = time.perf_counter()
-    graph = person_graph(store.people(), store.ties())
-    timings["build"] = time.perf_counter() - started
-
-    mark = time.perf_counter()
-    teams = ei_index(graph, attribute="team")
-    departments = ei_index(graph, attribute="department")
-    timings["insularity"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    liaison = it_liaison(graph, unit="department")
-    timings["liaison"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    store.write_scores(Subject.PERSON, _person_scores(graph, liaison))
-    store.write_scores(Subject.TEAM, {name: _insularity_scores(r) for name, r in teams.items()})
-    department_scores = {name: _insularity_scores(r) for name, r in departments.items()}
-    for name, r in liaison.items():
-        department_scores.setdefault(name, {}).update(_liaison_scores(r))
-    store.write_scores(Subject.DEPARTMENT, department_scores)
-    timings["write"] = time.perf_counter() - mark
+    data = load(store, seed=seed, since=since, until=until)
+    seconds = {"load": round(time.perf_counter() - started, 3)}
+    scores: dict[Subject, dict[str, dict[str, float]]] = {s: {} for s in Subject}
+    for name in JOBS:
+        if progress:
+            progress(name)
+        mark = time.perf_counter()
+        result = RUNNERS[name](data)
+        seconds[name] = round(time.perf_counter() - mark, 3)
+        for subject, values in (
+            (Subject.PERSON, result.person),
+            (Subject.TEAM, result.team),
+            (Subject.DEPARTMENT, result.department),
+        ):
+            for key, named in values.items():
+                scores[subject].setdefault(key, {}).update(named)
+        store.save_snapshot(name, _snapshot(name, result, data, since, until, seconds[name]))
+    for subject, values in scores.items():
+        store.write_scores(subject, _finite(values))
     return {
-        "people": graph.vcount(),
-        "pairs": graph.ecount(),
-        "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "people": data.graph.vcount(),
+        "pairs": data.graph.ecount(),
+        "seconds": seconds,
         **headline(store),
     }
 
 
+def _snapshot(
+    name: str, result: Result, data: Data, since: date | None, until: date | None, seconds: float
+) -> dict[str, Any]:
+    return {
+        "job": name,
+        "seed": data.seed,
+        "window": {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+                   "months": data.months, "at": data.at.isoformat()},
+        "versions": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
+        "seconds": seconds,
+        "result": jsonable(result.data),
+    }  # fmt: skip
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+# -- the jobs ----------------------------------------------------------------------------
+
+
+def job_strength(data: Data) -> Result:
+    """Tie strength: per-person totals and the distribution of composite strengths."""
+    g = data.graph
+    strengths = g.strength(weights="weight") if g.ecount() else [0.0] * g.vcount()
+    person = {
+        name: {"degree": float(d), "strength": float(s)}
+        for name, d, s in zip(g.vs["name"], g.degree(), strengths, strict=True)
+    }
+    weights = sorted(g.es["weight"]) if g.ecount() else []
+    quartiles = [weights[int(q * (len(weights) - 1))] for q in (0.25, 0.5, 0.75)] if weights else []
+    return Result(
+        {"pairs": g.ecount(), "at": data.at.isoformat(), "quartiles": quartiles}, person=person
+    )
+
+
+def job_liaison(data: Data) -> Result:
+    """IT–business liaison score per business unit, with its components and named liaisons."""
+    monthly = liaison.monthly_liaison_volume(data.graph, data.ties) if data.ties else None
+    scores = liaison.liaison_score(
+        data.graph, channels=liaison.pair_channels(data.ties), monthly=monthly
+    )
+    department = {
+        unit: {"liaison_score": s.score, "liaison_paths": float(s.paths)}
+        for unit, s in scores.items()
+    }
+    carried: dict[str, float] = {}
+    for s in scores.values():
+        for person, share in s.liaison.liaisons:
+            carried[person] = max(carried.get(person, 0.0), share)
+    person = {key: {"liaison_share": share} for key, share in carried.items()}
+    return Result({"units": scores}, person=person, department=department)
+
+
+def job_isolation(data: Data) -> Result:
+    """Isolated teams, ranked, with the reason each is flagged."""
+    teams = isolation.isolated_teams(data.graph, attribute="team", seed=data.seed)
+    team_scores = {}
+    for t in teams:
+        values = {"size": t.size, "internal_ties": t.internal, "external_ties": t.external, "ei_index": t.ei,
+                  "ei_expected": t.expected, "ei_p": t.p_value, "external_share": t.external_share,
+                  "reach": t.reach, "flagged": 1.0 if t.reasons else 0.0}  # fmt: skip
+        if t.ei is not None and t.expected is not None:
+            values["ei_delta"] = t.ei - t.expected
+        team_scores[t.team] = {k: float(v) for k, v in values.items() if v is not None}
+    return Result({"teams": teams}, team=team_scores)
+
+
+def job_brokers(data: Data) -> Result:
+    """Constraint, effective size, betweenness and Gould–Fernandez roles between departments."""
+    g = data.graph
+    measures = {
+        "constraint": brokerage.constraint(g),
+        "effective_size": brokerage.effective_size(g),
+        "betweenness": brokerage.betweenness(g, seed=data.seed),
+    }
+    roles_ = brokerage.brokerage_roles(
+        person_digraph(data.people, data.ties), attribute="department", seed=data.seed
+    )
+    person: dict[str, dict[str, float]] = {}
+    for metric, values in measures.items():
+        for key, value in values.items():
+            person.setdefault(key, {})[metric] = value
+    for key, r in roles_.items():
+        person.setdefault(key, {}).update(
+            {f"gf_{role.value}": float(n) for role, n in r.counts.items()}
+        )
+    top = sorted(measures["betweenness"].items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+    return Result(
+        {
+            "top_betweenness": top,
+            "roles": {k: v for k, v in roles_.items() if any(v.counts.values())},
+        },
+        person=person,
+    )
+
+
+def job_communities(data: Data) -> Result:
+    """Leiden communities (modularity objective) compared with teams and departments."""
+    found = communities.leiden_communities(data.graph, seed=data.seed)
+    fits = {a: communities.org_fit(data.graph, found, attribute=a) for a in ("team", "department")}
+    person = {
+        name: {"community": float(c)}
+        for name, c in zip(data.graph.vs["name"], found.membership, strict=True)
+    }
+    return Result({"communities": found, "fit": fits}, person=person)
+
+
+def job_risk(data: Data) -> Result:
+    """Key-person risk: who holds team pairs and IT–business relationships together."""
+    risks = risk.key_person_risk(data.graph)
+    ranked = risk.rank_key_people(risks.values())
+    person = {r.person: {"risk_cut_off": float(r.cut_off), "risk_reach_drop": float(r.reach_drop),
+                         "risk_relationships": float(len(r.team_pairs) + len(r.it_units))}
+              for r in risks.values()}  # fmt: skip
+    return Result({"ranked": ranked[:25]}, person=person)
+
+
+def job_introductions(data: Data) -> Result:
+    """Recommended IT × business introductions, from a link model fitted on earlier months."""
+    thirds = _split(data.months, 3)
+    if thirds is None:
+        return Result({"skipped": "needs at least three months of data"})
+    w1, w2, w3 = (data.window(months) for months in thirds)
+    model = introductions.fit_link_model(w1, w2, seed=data.seed)
+    auc = introductions.link_auc(model, w2, w3, seed=data.seed)
+    current = introductions.fit_link_model(w2, w3, seed=data.seed)
+    picks = introductions.recommend_introductions(data.graph, current, k=10)
+    return Result({"held_out_auc": auc, "windows": thirds, "introductions": picks})
+
+
+def job_compare(data: Data) -> Result:
+    """The first half of the data against the second: changes with bootstrap intervals."""
+    halves = _split(data.months, 2)
+    if halves is None:
+        return Result({"skipped": "needs at least two months of data"})
+    a, b = (data.window(months) for months in halves)
+    changes = {
+        "ei": compare.ei_change(a, b, seed=data.seed),
+        "pairs": compare.pair_strength_change(a, b, seed=data.seed),
+        "liaison": compare.liaison_change(a, b, seed=data.seed),
+    }
+    findings = compare.significant_changes(**changes)
+    return Result(
+        {
+            "windows": halves,
+            "findings": findings[:50],
+            "liaison": changes["liaison"],
+            "ei": changes["ei"],
+        }
+    )
+
+
+def job_roles(data: Data) -> Result:
+    """Structural roles from network features (k-means), with readable names."""
+    if data.graph.vcount() < 8:
+        return Result({"skipped": "needs at least eight people"})
+    clustering = roles.role_clusters(data.graph, seed=data.seed)
+    person = {name: {"role": float(label)} for name, label in clustering.labels.items()}
+    return Result(
+        {"roles": clustering.roles, "k": clustering.k, "silhouette": clustering.silhouette},
+        person=person,
+    )
+
+
+RUNNERS: Mapping[str, Callable[[Data], Result]] = {
+    "strength": job_strength,
+    "liaison": job_liaison,
+    "isolation": job_isolation,
+    "brokers": job_brokers,
+    "communities": job_communities,
+    "risk": job_risk,
+    "introductions": job_introductions,
+    "compare": job_compare,
+    "roles": job_roles,
+}
+
+
+# -- headlines -------------------------------------------------------------------------------
+
+
 def headline(store: Store, *, top: int = 5) -> dict[str, Any]:
-    """Headline results from the stored scores: most insular teams, weakest IT liaison."""
+    """Headline results from the latest snapshots and scores."""
     teams = store.scores(Subject.TEAM)
     departments = store.scores(Subject.DEPARTMENT)
-    insular = sorted(
-        (name for name, s in teams.items() if "ei_delta" in s),
-        key=lambda name: (teams[name]["ei_delta"], name),
+    flagged = sorted(
+        (n for n, s in teams.items() if s.get("flagged")),
+        key=lambda n: (teams[n].get("ei_delta", 0.0), n),
     )
-    fragile = sorted(name for name, s in departments.items() if s.get("liaison_it_people") == 1)
-    unconnected = sorted(name for name, s in departments.items() if s.get("liaison_it_people") == 0)
+    liaison_scores = {
+        n: round(s["liaison_score"], 1) for n, s in departments.items() if "liaison_score" in s
+    }
+    single = sorted(n for n, s in departments.items() if s.get("liaison_paths") == 1.0)
+    result = {
+        "isolated_teams": flagged[:top],
+        "liaison_scores": dict(sorted(liaison_scores.items(), key=lambda kv: (kv[1], kv[0]))),
+        "single_liaison_units": single,
+    }
+    if "communities" in _kinds(store):
+        fit = store.snapshot("communities").data["result"]["fit"]["department"]
+        result["communities_vs_departments"] = fit.get("agreement")
+    return result
+
+
+def _kinds(store: Store) -> set[str]:
+    return {kind for kind in JOBS if store.snapshot_versions(kind)}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _split(months: list[str], parts: int) -> list[list[str]] | None:
+    """Consecutive, nearly equal runs of months; ``None`` when there are too few."""
+    if len(months) < parts:
+        return None
+    size, extra = divmod(len(months), parts)
+    runs, start = [], 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        runs.append(months[start:end])
+        start = end
+    return runs
+
+
+def _finite(values: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     return {
-        "most_insular_teams": [
-            {"team": name, **{k: round(v, 4) for k, v in teams[name].items()}}
-            for name in insular[:top]
-        ],
-        "single_liaison_units": fragile,
-        "units_without_it_ties": unconnected,
+        k: {n: float(v) for n, v in named.items() if v is not None and math.isfinite(v)}
+        for k, named in values.items()
     }
 
 
-def _insularity_scores(r: Any) -> dict[str, float]:
-    scores = {
-        "size": float(r.size),
-        "internal_ties": float(r.internal),
-        "external_ties": float(r.external),
-    }
-    optional = {
-        "ei_index": r.ei,
-        "ei_expected": r.expected,
-        "ei_delta": r.delta,
-        "external_share": r.external_share,
-    }
-    scores.update({k: v for k, v in optional.items() if v is not None})
-    return scores
+def jsonable(value: Any) -> Any:
+    """Dataclasses, enums, tuples, sets, datetimes and NaN made JSON-ready."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {_key(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [jsonable(v) for v in items]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # numpy scalars
+        return jsonable(value.item())
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
 
 
-def _liaison_scores(r: Any) -> dict[str, float]:
-    scores = {
-        "liaison_volume": r.volume,
-        "liaison_density": r.density,
-        "liaison_it_people": float(r.it_people),
-        "liaison_unit_people": float(r.unit_people),
-    }
-    if r.concentration is not None:
-        scores["liaison_concentration"] = r.concentration
-    return scores
-
-
-def _person_scores(graph: Any, liaison: dict[str, Any]) -> dict[str, dict[str, float]]:
-    carried: dict[str, float] = {}
-    for r in liaison.values():
-        for person, share in r.liaisons:
-            carried[person] = max(carried.get(person, 0.0), share)
-    degree = graph.degree()
-    strength = graph.strength(weights="weight") if graph.ecount() else [0.0] * graph.vcount()
-    scores = {}
-    for vertex, name in enumerate(graph.vs["name"]):
-        scores[name] = {"degree": float(degree[vertex]), "strength": float(strength[vertex])}
-        if name in carried:
-            scores[name]["liaison_share"] = carried[name]
-    return scores
+def _key(key: Any) -> str:
+    if isinstance(key, tuple | frozenset):
+        return (
+            " | ".join(sorted(str(k) for k in key))
+            if isinstance(key, frozenset)
+            else " | ".join(map(str, key))
+        )
+    if isinstance(key, Enum):
+        return str(key.value)
+    return str(key)
