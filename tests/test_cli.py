@@ -94,7 +94,7 @@ def test_analyze_writes_scores_back(app, runner, mbox):
     invoke(runner, "ingest", "email", str(mbox))
     result = invoke(runner, "analyze")
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert summary["pairs"] == 2  # undirected: Ada–Grace, Ada–Alan
     with app.app_context():
         people = get_store().scores(Subject.PERSON)
@@ -163,3 +163,22 @@ def test_demo_generates_ingests_and_analyses(app, runner, tmp_path):
     assert json.loads(invoke(runner, "report", "--json").output)["counts"] == counts
     page = app.test_client().get("/").get_data(as_text=True)
     assert f'id="people">{counts["people"]}<' in page
+
+
+def test_analyze_window_and_bad_months(app, runner, mbox):
+    invoke(runner, "ingest", "directory", str(DATA / "hr.csv"))
+    invoke(runner, "ingest", "email", str(mbox))
+    result = invoke(runner, "analyze", "--since", "2025-03", "--until", "2025-04", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["pairs"] == 2
+    assert "[9/9] roles" in result.stderr
+    with app.app_context():
+        window = get_store().snapshot("liaison").data["window"]
+    assert (window["since"], window["until"], window["months"]) == ("2025-03-01", "2025-04-01", ["2025-03"])
+    bad = runner.invoke(args=["analyze", "--since", "March"])
+    assert bad.exit_code == 2 and "is not a month" in bad.output
+
+
+def test_ingest_options_that_do_not_fit_are_refused(runner, mbox):
+    result = runner.invoke(args=["ingest", "email", "--preset", "jira", str(mbox)])
+    assert result.exit_code == 2 and "--preset goes with tickets only" in result.output

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,19 @@ def _echo_report(report: Any) -> None:
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
-def ingest_command(kind: str, paths: tuple[Path, ...], strict: bool) -> None:
+@click.option(
+    "--preset",
+    type=click.Choice(["servicenow", "jira", "zendesk"]),
+    help="Ticket export layout (detected from the columns when not given).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON column mapping for ticket exports or e-mail message-trace CSVs.",
+)
+def ingest_command(
+    kind: str, paths: tuple[Path, ...], strict: bool, preset: str | None, mapping: Path | None
+) -> None:
     """Load exports into the store.
 
     \b
@@ -140,8 +153,14 @@ def ingest_command(kind: str, paths: tuple[Path, ...], strict: bool) -> None:
       flask --app app ingest email mail.mbox maildir/
       flask --app app ingest meetings calendar.ics
       flask --app app ingest tickets incidents.csv
+      flask --app app ingest tickets --preset jira jira-export.csv
+      flask --app app ingest email --mapping m365-mapping.json trace.csv
     """
-    for report in run_ingest(kind, list(paths), strict=strict):
+    if preset and kind != "tickets":
+        raise click.UsageError("--preset goes with tickets only")
+    if mapping and kind not in ("tickets", "email"):
+        raise click.UsageError("--mapping goes with tickets or email only")
+    for report in run_ingest(kind, list(paths), strict=strict, preset=preset, mapping=mapping):
         _echo_report(report)
 
 
@@ -187,19 +206,57 @@ def _run_dict(run: Any) -> dict[str, Any]:
     }
 
 
-def run_analysis() -> dict[str, Any]:
-    """Run the analysis jobs over the whole store and write scores back."""
+def run_analysis(
+    *, seed: int = 1, since: str | None = None, until: str | None = None
+) -> dict[str, Any]:
+    """Run the analysis jobs over the store (or a window of it) and store the results."""
+    from web.jobs import JOBS
     from web.jobs import run_all
 
-    return run_all(get_store())
+    done = {"n": 0}
+
+    def progress(job: str) -> None:
+        done["n"] += 1
+        click.echo(f"[{done['n']}/{len(JOBS)}] {job}", err=True)
+
+    return run_all(
+        get_store(),
+        seed=seed,
+        since=_month(since, "--since"),
+        until=_month(until, "--until"),
+        progress=progress,
+    )
+
+
+def _month(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month (YYYY-MM)", param_hint=option) from None
 
 
 @click.command("analyze")
 @with_appcontext
-def analyze_command() -> None:
-    """Run the analysis jobs and write their scores back to the store."""
+@click.option(
+    "--seed",
+    default=1,
+    show_default=True,
+    help="Seed of every random step (same seed, same results).",
+)
+@click.option("--since", help="First month to include, YYYY-MM (default: all data).")
+@click.option("--until", help="First month to leave out, YYYY-MM.")
+def analyze_command(seed: int, since: str | None, until: str | None) -> None:
+    """Run the nine analysis jobs; save a snapshot of each and write scores back.
+
+    Jobs: tie strength, IT-business liaison, isolated teams, brokers,
+    communities vs the org chart, key-person risk, recommended introductions,
+    period comparison (first half vs second half) and role clustering.
+    """
     try:
-        summary = run_analysis()
+        summary = run_analysis(seed=seed, since=since, until=until)
     except StoreError as err:
         raise click.ClickException(str(err)) from err
     click.echo(json.dumps(summary, indent=2, default=str))
