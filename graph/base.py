@@ -36,6 +36,7 @@ from ingest.records import IngestRun
 from ingest.records import Interaction
 from ingest.records import Person
 from ingest.records import Team
+from ingest.records import TicketFact
 from ingest.records import Tie
 
 T = TypeVar("T")
@@ -140,6 +141,14 @@ class Store(Protocol):
         """Append an ingest run to the ledger."""
         ...
 
+    def add_ticket_facts(self, facts: Iterable[TicketFact]) -> int:
+        """Insert or replace ticket service facts by ``(system, ref)``; return how many."""
+        ...
+
+    def ticket_facts(self) -> Iterator[TicketFact]:
+        """Every ticket fact, ordered by system and ref."""
+        ...
+
     def runs(self, *, limit: int = 100) -> list[IngestRun]:
         """Ingest runs, newest first."""
         ...
@@ -204,6 +213,42 @@ def check_run(run: IngestRun) -> IngestRun:
             raise InvalidInput("must be a timezone-aware datetime", field=name, value=value)
     json_text(run.report, field="report")
     return run
+
+
+def check_fact(position: int, fact: TicketFact) -> TicketFact:
+    """Validate one ticket fact; raise :class:`InvalidInput` naming the field."""
+    if not isinstance(fact, TicketFact):
+        raise InvalidInput("is not a TicketFact", record=position, value=type(fact).__name__)
+    _text(position, "system", fact.system, required=True)
+    _text(position, "ref", fact.ref, required=True)
+    _text(position, "group", fact.group)
+    if fact.requester is not None:
+        _text(position, "requester", fact.requester, required=True)
+    for name in ("opened", "resolved"):
+        value = getattr(fact, name)
+        if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+            raise InvalidInput(
+                "must be a timezone-aware datetime", record=position, field=name, value=value
+            )
+    if (
+        isinstance(fact.reopen_count, bool)
+        or not isinstance(fact.reopen_count, int)
+        or fact.reopen_count < 0
+    ):
+        raise InvalidInput(
+            "must be a whole number ≥ 0",
+            record=position,
+            field="reopen_count",
+            value=fact.reopen_count,
+        )
+    sat = fact.satisfaction
+    if sat is not None and (
+        isinstance(sat, bool) or not isinstance(sat, int | float) or not 0 <= sat <= 1
+    ):
+        raise InvalidInput(
+            "must be between 0 and 1", record=position, field="satisfaction", value=sat
+        )
+    return fact
 
 
 def json_text(data: Any, *, field: str) -> str:

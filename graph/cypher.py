@@ -27,6 +27,7 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT department_name IF NOT EXISTS FOR (d:Department) REQUIRE d.name IS UNIQUE",
     "CREATE CONSTRAINT ingest_run_id IF NOT EXISTS FOR (r:IngestRun) REQUIRE r.id IS UNIQUE",
     "CREATE CONSTRAINT snapshot_version IF NOT EXISTS FOR (s:Snapshot) REQUIRE (s.kind, s.version) IS UNIQUE",
+    "CREATE CONSTRAINT ticket_ref IF NOT EXISTS FOR (t:Ticket) REQUIRE (t.system, t.ref) IS UNIQUE",
     "CREATE CONSTRAINT interacts_key IF NOT EXISTS FOR ()-[r:INTERACTS]-() REQUIRE r.key IS UNIQUE",
     # Do not add an index on INTERACTS.month: with one, the planner answers a
     # MERGE on (channel, month) by seeking every tie of the month, which made
@@ -220,6 +221,35 @@ MATCH (a:Person)-[r:INTERACTS]->(b:Person)
 WITH r.channel AS channel, a, b, sum(r.count) AS events
 RETURN channel, sum(events) AS interactions, count(*) AS pairs
 ORDER BY channel
+"""
+
+# A ticket fact: (:Ticket)-[:REQUESTED_BY]->(:Person) when the requester is known.
+MERGE_TICKETS: LiteralString = """
+UNWIND $rows AS row
+MERGE (t:Ticket {system: row.system, ref: row.ref})
+SET t.requester = row.requester, t.group = row.group, t.reopen_count = row.reopen_count,
+    t.satisfaction = row.satisfaction,
+    t.opened = CASE WHEN row.opened IS NULL THEN null ELSE datetime({epochSeconds: row.opened}) END,
+    t.resolved = CASE WHEN row.resolved IS NULL THEN null ELSE datetime({epochSeconds: row.resolved}) END
+WITH t, row
+OPTIONAL MATCH (t)-[old:REQUESTED_BY]->()
+DELETE old
+WITH DISTINCT t, row
+MATCH (p:Person {key: row.requester})
+MERGE (t)-[:REQUESTED_BY]->(p)
+"""
+
+TICKETS: LiteralString = """
+MATCH (t:Ticket)
+RETURN t.system AS system, t.ref AS ref, t.requester AS requester, t.group AS group,
+       t.opened.epochSeconds AS opened, t.resolved.epochSeconds AS resolved,
+       t.reopen_count AS reopen_count, t.satisfaction AS satisfaction
+ORDER BY system, ref
+"""
+
+FORGET_REQUESTER: LiteralString = """
+MATCH (t:Ticket {requester: $key})
+SET t.requester = null
 """
 
 RECORD_RUN: LiteralString = """

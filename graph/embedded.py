@@ -32,6 +32,7 @@ from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
 from graph.base import channel_values
+from graph.base import check_fact
 from graph.base import check_interaction
 from graph.base import check_kind
 from graph.base import check_person
@@ -49,6 +50,7 @@ from ingest.records import Channel
 from ingest.records import Interaction
 from ingest.records import Person
 from ingest.records import Team
+from ingest.records import TicketFact
 from ingest.records import Tie
 from ingest.records import team_key
 
@@ -96,6 +98,17 @@ CREATE TABLE IF NOT EXISTS snapshot (
     created INTEGER NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (kind, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ticket_fact (
+    system TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    requester TEXT,
+    grp TEXT NOT NULL,
+    opened INTEGER,
+    resolved INTEGER,
+    reopen_count INTEGER NOT NULL,
+    satisfaction REAL,
+    PRIMARY KEY (system, ref)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS score (
     subject TEXT NOT NULL,
@@ -433,6 +446,7 @@ class EmbeddedStore:
                 "DELETE FROM score WHERE subject = 'person' AND key = ?", (key,)
             ).rowcount
             conn.execute("UPDATE person SET manager = NULL WHERE manager = ?", (key,))
+            conn.execute("UPDATE ticket_fact SET requester = NULL WHERE requester = ?", (key,))
             conn.execute(ORPHAN_SCORES)
         return Erasure(key=key, ties=ties, events=events, scores=scores)
 
@@ -464,6 +478,33 @@ class EmbeddedStore:
             conn.execute(
                 "INSERT INTO ingest_run VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (*row, json_text(run.report, field="report"), run.error),
+            )
+
+    def add_ticket_facts(self, facts: Iterable[TicketFact]) -> int:
+        """Insert or replace ticket facts by ``(system, ref)``."""
+        written = 0
+        with self._write() as conn:
+            for batch in chunks(enumerate(facts), self.batch_size):
+                rows = [_fact_row(check_fact(pos, f)) for pos, f in batch]
+                conn.executemany(
+                    "INSERT OR REPLACE INTO ticket_fact VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+                written += len(rows)
+        return written
+
+    def ticket_facts(self) -> Iterator[TicketFact]:
+        """Every ticket fact, ordered by system and ref."""
+        cursor = self._conn().execute("SELECT * FROM ticket_fact ORDER BY system, ref")
+        for system, ref, requester, group, opened, resolved, reopen_count, satisfaction in cursor:
+            yield TicketFact(
+                system,
+                ref,
+                requester,
+                group,
+                _maybe_utc(opened),
+                _maybe_utc(resolved),
+                reopen_count,
+                satisfaction,
             )
 
     def runs(self, *, limit: int = 100) -> list[IngestRun]:
@@ -518,7 +559,15 @@ class EmbeddedStore:
     def clear(self) -> None:
         """Delete every row."""
         with self._write() as conn:
-            for table in ("tie", "event", "score", "person", "ingest_run", "snapshot"):
+            for table in (
+                "tie",
+                "event",
+                "score",
+                "person",
+                "ingest_run",
+                "snapshot",
+                "ticket_fact",
+            ):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
 
@@ -554,6 +603,16 @@ def _event_row(pos: int, it: Interaction) -> tuple:
         _epoch(it.timestamp),
         float(it.weight),
     )
+
+
+def _fact_row(f: TicketFact) -> tuple:
+    opened = _epoch(f.opened) if f.opened else None
+    resolved = _epoch(f.resolved) if f.resolved else None
+    return (f.system, f.ref, f.requester, f.group, opened, resolved, f.reopen_count, f.satisfaction)
+
+
+def _maybe_utc(epoch: int | None) -> datetime | None:
+    return None if epoch is None else _utc(epoch)
 
 
 def _epoch(when: datetime) -> int:

@@ -36,6 +36,7 @@ from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
 from graph.base import channel_values
+from graph.base import check_fact
 from graph.base import check_interaction
 from graph.base import check_kind
 from graph.base import check_person
@@ -54,6 +55,7 @@ from ingest.records import Channel
 from ingest.records import Interaction
 from ingest.records import Person
 from ingest.records import Team
+from ingest.records import TicketFact
 from ingest.records import Tie
 
 log = logging.getLogger(__name__)
@@ -310,6 +312,7 @@ class Neo4jStore:
             if found is None:
                 raise NotFound(f"no person with key {key!r}")
             tx.run(cypher.FORGET_MANAGER, key=key).consume()
+            tx.run(cypher.FORGET_REQUESTER, key=key).consume()
             tx.run(cypher.DROP_EMPTY_TEAMS).consume()
             tx.run(cypher.DROP_EMPTY_DEPARTMENTS).consume()
             return Erasure(
@@ -341,6 +344,27 @@ class Neo4jStore:
             "report": json_text(run.report, field="report"), "error": run.error,
         }  # fmt: skip
         self._in_transaction("record run", lambda tx: tx.run(cypher.RECORD_RUN, row=row).consume())
+
+    def add_ticket_facts(self, facts: Iterable[TicketFact]) -> int:
+        """Insert or replace ticket facts (``:Ticket`` nodes) by ``(system, ref)``."""
+
+        def work(tx: neo4j.Transaction) -> int:
+            written = 0
+            for batch in chunks(enumerate(facts), self.batch_size):
+                rows = [_fact_row(check_fact(pos, f)) for pos, f in batch]
+                tx.run(cypher.MERGE_TICKETS, rows=rows).consume()
+                written += len(rows)
+            return written
+
+        return self._in_transaction("add ticket facts", work)
+
+    def ticket_facts(self) -> Iterator[TicketFact]:
+        """Every ticket fact, ordered by system and ref."""
+        for r in self._stream(cypher.TICKETS, "read tickets"):
+            yield TicketFact(
+                r["system"], r["ref"], r["requester"], r["group"], _maybe_native(r["opened"]),
+                _maybe_native(r["resolved"]), r["reopen_count"], r["satisfaction"],
+            )  # fmt: skip
 
     def runs(self, *, limit: int = 100) -> list[IngestRun]:
         """Ingest runs, newest first."""
@@ -432,6 +456,19 @@ def _buckets(items: Iterable[Interaction]) -> list[dict[str, Any]]:
             {"key": event, "ts": int(it.timestamp.timestamp()), "weight": float(it.weight)}
         )
     return list(rows.values())
+
+
+def _fact_row(f: TicketFact) -> dict[str, Any]:
+    return {
+        "system": f.system, "ref": f.ref, "requester": f.requester, "group": f.group,
+        "opened": int(f.opened.timestamp()) if f.opened else None,
+        "resolved": int(f.resolved.timestamp()) if f.resolved else None,
+        "reopen_count": f.reopen_count, "satisfaction": f.satisfaction,
+    }  # fmt: skip
+
+
+def _maybe_native(epoch: int | None) -> datetime | None:
+    return None if epoch is None else _native(epoch)
 
 
 def _native(epoch: int) -> datetime:

@@ -19,6 +19,7 @@ from ingest.records import Channel
 from ingest.records import Interaction
 from ingest.records import Person
 from ingest.records import Team
+from ingest.records import TicketFact
 
 ALICE = Person(
     "p_alice", "Alice Archer", "Finance", "Payables", "Clerk", False, "p_carol", ("p_aa", "p_a2")
@@ -494,3 +495,53 @@ def test_missing_and_bad_snapshots(store):
     with pytest.raises(InvalidInput):
         store.save_snapshot("liaison", {"when": datetime(2025, 1, 1)})
     assert store.snapshot_versions("liaison") == [1]
+
+
+# -- ticket service facts -------------------------------------------------------------------
+
+
+def fact(ref: str, requester: str | None = "p_alice", **kw) -> TicketFact:
+    values = {
+        "group": "Service Desk",
+        "opened": at(3),
+        "resolved": at(3, 12),
+        "reopen_count": 0,
+        "satisfaction": None,
+    }
+    values.update(kw)
+    return TicketFact("tickets:servicenow", ref, requester, **values)
+
+
+def test_ticket_facts_round_trip_and_replace(loaded):
+    facts = [fact("INC2", satisfaction=0.75), fact("INC1", None, resolved=None, reopen_count=2)]
+    assert loaded.add_ticket_facts(facts) == 2
+    assert list(loaded.ticket_facts()) == sorted(facts, key=lambda f: f.ref)
+    loaded.add_ticket_facts([fact("INC2", "p_carol", group="Apps")])
+    stored = {f.ref: f for f in loaded.ticket_facts()}
+    assert len(stored) == 2 and (stored["INC2"].requester, stored["INC2"].group) == (
+        "p_carol",
+        "Apps",
+    )
+    assert stored["INC1"].hours_to_resolve is None and stored["INC2"].hours_to_resolve == 48.0
+
+
+def test_erasure_forgets_the_requester_but_keeps_the_ticket(loaded):
+    loaded.add_ticket_facts([fact("INC1")])
+    loaded.erase_person("p_alice")
+    assert [(f.ref, f.requester) for f in loaded.ticket_facts()] == [("INC1", None)]
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (fact("INC9", opened=datetime(2025, 3, 1)), "opened"),
+        (fact("INC9", satisfaction=4), "satisfaction"),
+        (fact("INC9", reopen_count=-1), "reopen_count"),
+        (fact(""), "ref"),
+    ],
+)
+def test_bad_ticket_facts_are_rejected(loaded, bad, field):
+    with pytest.raises(InvalidInput) as caught:
+        loaded.add_ticket_facts([fact("INC1"), bad])
+    assert (caught.value.record, caught.value.field) == (1, field)
+    assert list(loaded.ticket_facts()) == []
