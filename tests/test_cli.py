@@ -174,7 +174,11 @@ def test_analyze_window_and_bad_months(app, runner, mbox):
     assert "[9/9] roles" in result.stderr
     with app.app_context():
         window = get_store().snapshot("liaison").data["window"]
-    assert (window["since"], window["until"], window["months"]) == ("2025-03-01", "2025-04-01", ["2025-03"])
+    assert (window["since"], window["until"], window["months"]) == (
+        "2025-03-01",
+        "2025-04-01",
+        ["2025-03"],
+    )
     bad = runner.invoke(args=["analyze", "--since", "March"])
     assert bad.exit_code == 2 and "is not a month" in bad.output
 
