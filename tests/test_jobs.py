@@ -136,3 +136,35 @@ def test_jsonable_handles_what_jobs_return():
         Channel.EMAIL: datetime(2025, 1, 1, tzinfo=UTC),
     }
     assert jsonable(value) == {"a | b": [1, 2], "x | y": None, "email": "2025-01-01T00:00:00+00:00"}
+
+
+def test_an_organisation_without_it_still_gets_every_job(tmp_path):
+    from datetime import UTC
+    from datetime import datetime
+
+    from ingest.records import Channel
+    from ingest.records import Interaction
+    from ingest.records import Person
+
+    store = EmbeddedStore(tmp_path / "no-it.sqlite3")
+    try:
+        store.upsert_people(Person(f"p{i}", f"P{i}", "Sales", f"T{i % 3}") for i in range(12))
+        store.add_interactions(
+            Interaction(
+                f"p{i}",
+                f"p{(i * 5 + m) % 12}",
+                Channel.EMAIL,
+                datetime(2025, m, 2, tzinfo=UTC),
+                f"m{i}-{m}",
+            )
+            for i in range(12)
+            for m in range(1, 5)
+            if i != (i * 5 + m) % 12
+        )
+        summary = run_all(store)
+        assert summary["liaison_scores"] == {"Sales": 0.0}  # no IT people: no liaison at all
+        assert summary["single_liaison_units"] == []
+        skipped = store.snapshot("introductions").data["result"]["skipped"]
+        assert "nothing to learn" in skipped or "IT" in skipped
+    finally:
+        store.close()

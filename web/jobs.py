@@ -261,9 +261,12 @@ def job_introductions(data: Data) -> Result:
     if thirds is None:
         return Result({"skipped": "needs at least three months of data"})
     w1, w2, w3 = (data.window(months) for months in thirds)
-    model = introductions.fit_link_model(w1, w2, seed=data.seed)
-    auc = introductions.link_auc(model, w2, w3, seed=data.seed)
-    current = introductions.fit_link_model(w2, w3, seed=data.seed)
+    try:
+        model = introductions.fit_link_model(w1, w2, seed=data.seed)
+        auc = introductions.link_auc(model, w2, w3, seed=data.seed)
+        current = introductions.fit_link_model(w2, w3, seed=data.seed)
+    except ValueError as err:  # no IT × business pairs, or no new ties to learn from
+        return Result({"skipped": str(err), "windows": thirds})
     picks = introductions.recommend_introductions(data.graph, current, k=10)
     return Result({"held_out_auc": auc, "windows": thirds, "introductions": picks})
 
