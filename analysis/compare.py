@@ -220,7 +220,8 @@ def liaison_change(
     -----
     Replicates pass the drawn multiplicities to ``liaison_score``: strengths
     and coverage are weighted by them; a person drawn twice still counts as
-    one liaison for the path count (conservative).
+    one liaison for the path count (conservative). Ties inside a unit change
+    no liaison component, so they are dropped once before resampling.
 
     References
     ----------
@@ -244,6 +245,7 @@ def liaison_change(
     """
     units = sorted(set(liaison_score(a, unit=unit)) | set(liaison_score(b, unit=unit)))
     codes = _codes(a, b, unit)[1]
+    a, b = _between_units(a, codes), _between_units(b, codes)
 
     def stat(window: _Window, mass: np.ndarray) -> np.ndarray:
         scores = liaison_score(window.graph, unit=unit, weight=weight, multiplicity=mass)
@@ -396,6 +398,15 @@ def _codes(a: ig.Graph, b: ig.Graph, attribute: str) -> tuple[list[str], np.ndar
     groups = sorted({v for v in values if v})
     index = {g: k for k, g in enumerate(groups)}
     return groups, np.array([index.get(v, -1) for v in values], dtype=np.int64)
+
+
+def _between_units(graph: ig.Graph, codes: np.ndarray) -> ig.Graph:
+    """The graph with only the ties between different units (all people kept)."""
+    if not graph.ecount():
+        return graph
+    edges = np.array(graph.get_edgelist(), dtype=np.int64)
+    crossing = np.flatnonzero(codes[edges[:, 0]] != codes[edges[:, 1]])
+    return graph.subgraph_edges(crossing.tolist(), delete_vertices=False)
 
 
 def _ei_statistic(codes: np.ndarray, count: int) -> Statistic:

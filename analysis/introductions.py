@@ -284,7 +284,12 @@ def link_auc(
 
 
 def recommend_introductions(
-    graph: ig.Graph, model: LinkModel, *, k: int = 10, per_person_cap: int = 2
+    graph: ig.Graph,
+    model: LinkModel,
+    *,
+    k: int = 10,
+    per_person_cap: int = 2,
+    candidates_per_person: int = 20,
 ) -> list[Introduction]:
     """Pick up to ``k`` IT × business introductions that strengthen liaison the most.
 
@@ -299,6 +304,9 @@ def recommend_introductions(
         The budget of introductions.
     per_person_cap : int
         No person, on either side, gets more than this many introductions.
+    candidates_per_person : int
+        IT people considered for each business person: those with the
+        highest resource-allocation score among the untied ones at distance 2.
 
     Returns
     -------
@@ -310,7 +318,8 @@ def recommend_introductions(
     -----
     Candidates are untied pairs of an IT person and a business person at
     distance 2 (they share a contact), which is where link prediction has
-    signal. The value of an introduction is
+    signal; each business person keeps their ``candidates_per_person`` best
+    by resource allocation, so every unit stays represented. The value of an introduction is
 
     ``p · (adds_path / (1 + paths_U) + 0.25 · covers · (1 − s_iU)) / ((1 + ℓ_i/ℓ̄)(1 + ℓ_j/ℓ̄))``
 
@@ -343,7 +352,7 @@ def recommend_introductions(
     >>> [(i.it_person, i.person, i.adds_path, i.covers_person) for i in picks]
     [('p0', 'p24', False, True), ('p0', 'p25', False, True)]
     """
-    candidates = _candidates(graph, model.unit)
+    candidates = _candidates(graph, model.unit, candidates_per_person)
     if not len(candidates) or k <= 0:
         return []
     features = pair_features(graph, candidates, unit=model.unit, team=model.team)
@@ -459,19 +468,32 @@ def _lookup(matrix: sparse.csr_array, pairs: np.ndarray) -> np.ndarray:
 # --- candidates and the greedy plan --------------------------------------
 
 
-def _candidates(graph: ig.Graph, unit: str) -> np.ndarray:
-    """(IT person, business person) pairs at distance exactly 2."""
-    if not graph.ecount():
+def _candidates(graph: ig.Graph, unit: str, per_person: int) -> np.ndarray:
+    """Untied (IT person, business person) pairs at distance 2, the best few per business person.
+
+    Each business person keeps the ``per_person`` IT people with the highest
+    resource-allocation score ``Σ_c 1/k_c`` over their common contacts: in a
+    dense organisation nearly every pair is at distance 2, and scoring them
+    all would cost millions of feature rows.
+    """
+    if not graph.ecount() or per_person <= 0:
         return np.zeros((0, 2), dtype=np.int64)
     adjacency = _adjacency(graph)
-    it = np.flatnonzero(np.array(graph.vs["is_it"], dtype=bool))
-    units = np.array(graph.vs[unit], dtype=object)
-    business = (~np.array(graph.vs["is_it"], dtype=bool)) & (units != "")
-    reach = (adjacency[it] @ adjacency).tocoo()
-    rows, cols = it[reach.row], reach.col
-    keep = business[cols]
-    pairs = np.column_stack([rows[keep], cols[keep]]).astype(np.int64)
-    pairs = pairs[_lookup(adjacency, pairs) == 0]
+    is_it = np.array(graph.vs["is_it"], dtype=bool)
+    it = np.flatnonzero(is_it)
+    business = np.flatnonzero(~is_it & (np.array(graph.vs[unit], dtype=object) != ""))
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    spread = adjacency.multiply(1.0 / np.maximum(degree, 1)[:, None]).tocsr()
+    rows = adjacency[business]
+    allocation = (rows @ spread[:, it]).tocsr()
+    allocation = (allocation - allocation.multiply(rows[:, it])).tocoo()  # drop tied pairs
+    keep = allocation.data > 0
+    row, column, score = allocation.row[keep], allocation.col[keep], allocation.data[keep]
+    order = np.lexsort((column, -score, row))  # by person, best score first, then IT id
+    row, column = row[order], column[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
+    best = rank < per_person
+    pairs = np.column_stack([it[column[best]], business[row[best]]]).astype(np.int64)
     return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
 
 
@@ -481,16 +503,16 @@ class _Plan:
     def __init__(self, graph: ig.Graph, unit: str) -> None:
         self.names = graph.vs["name"]
         self.units = graph.vs[unit]
-        is_it = graph.vs["is_it"]
+        edges = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        units = np.array(self.units, dtype=object)
+        is_it = np.array(graph.vs["is_it"], dtype=bool)
+        crossing = edges[units[edges[:, 0]] != units[edges[:, 1]]].ravel()
+        self.load = np.bincount(crossing, minlength=graph.vcount()).astype(float)
         self.ties: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.load = np.zeros(graph.vcount())
-        for a, b in graph.get_edgelist():
-            if self.units[a] != self.units[b]:
-                self.load[[a, b]] += 1
-            if is_it[a] != is_it[b]:
-                it_person, person = (a, b) if is_it[a] else (b, a)
-                if self.units[person]:
-                    self.ties[self.units[person]].append((person, it_person))
+        for a, b in edges[is_it[edges[:, 0]] != is_it[edges[:, 1]]].tolist():
+            it_person, person = (a, b) if is_it[a] else (b, a)
+            if self.units[person]:
+                self.ties[self.units[person]].append((person, it_person))
         crossing = self.load[self.load > 0]
         self.mean_load = float(crossing.mean()) if len(crossing) else 1.0
         self.covered = {p for ties in self.ties.values() for p, _ in ties}
@@ -503,7 +525,7 @@ class _Plan:
         reach = self.state.get(unit) or _Reach()
         adds = reach.adds_path(it_person, person)
         covers = person not in self.covered
-        carried = self.carried[unit]
+        carried = self.carried.get(unit)
         share = carried[it_person] / carried.total() if carried else 0.0
         base = adds / (1.0 + reach.paths) + COVERAGE_WEIGHT * covers * (1.0 - share)
         crowding = 1 + float(self.load[it_person]) / self.mean_load

@@ -576,15 +576,23 @@ def _matching(adjacency: dict[Hashable, list[Hashable]]) -> dict[Hashable, Hasha
         free = next((r for r in rights if r not in matched_right), None)
         if free is not None:
             match[left], matched_right[free] = free, left
+    # A failed search changes nothing, so the right vertices it reached stay dead
+    # for later searches: keep them until an augmentation changes the matching.
+    parent: dict[Hashable, Hashable] = {}
     for left in adjacency:
-        if left not in match:
-            _augment(left, adjacency, match, matched_right)
+        if left not in match and _augment(left, adjacency, match, matched_right, parent):
+            parent = {}
     return match
 
 
-def _augment(root: Hashable, adjacency: dict, match: dict, matched_right: dict) -> bool:
-    """Find an augmenting path from a free left vertex (iterative DFS) and flip it."""
-    parent: dict[Hashable, Hashable] = {}
+def _augment(
+    root: Hashable, adjacency: dict, match: dict, matched_right: dict, parent: dict
+) -> bool:
+    """Find an augmenting path from a free left vertex (iterative DFS) and flip it.
+
+    ``parent`` maps each right vertex reached to the left vertex it was
+    reached from; vertices already in it are not explored again.
+    """
     stack = [(root, iter(adjacency[root]))]
     while stack:
         left, rights = stack[-1]

@@ -10,6 +10,7 @@ from analysis.compare import ei_change
 from analysis.compare import liaison_change
 from analysis.compare import pair_strength_change
 from analysis.compare import significant_changes
+from analysis.liaison import liaison_score
 from analysis.teams import ei_index
 
 from .test_liaison import demo_org
@@ -81,6 +82,21 @@ def test_liaison_change_sees_more_liaisons():
     change = liaison_change(a, b, n_boot=200, seed=2)["Sales"]
     assert change.delta > 20 and change.significant
     assert liaison_change(a, a, n_boot=20, seed=2)["Sales"].delta == 0
+
+
+def test_dropping_ties_inside_units_keeps_liaison_scores(karate):
+    """liaison_change scores only the ties between units: the scores must not move."""
+    karate.vs["is_it"] = [v % 5 == 0 for v in range(karate.vcount())]
+    karate.vs["department"] = ["IT" if it else t for it, t in zip(karate.vs["is_it"], karate.vs["team"], strict=True)]  # fmt: skip
+    crossing = [e.index for e in karate.es if karate.vs[e.source]["department"] != karate.vs[e.target]["department"]]  # fmt: skip
+    reduced = karate.subgraph_edges(crossing, delete_vertices=False)
+    assert {u: r.score for u, r in liaison_score(reduced).items()} == {
+        u: r.score for u, r in liaison_score(karate).items()
+    }
+    change = liaison_change(karate, karate, n_boot=0)
+    assert {u: c.before for u, c in change.items()} == pytest.approx(
+        {u: r.score for u, r in liaison_score(karate).items()}
+    )
 
 
 def test_windows_must_share_their_people():

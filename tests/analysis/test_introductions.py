@@ -103,6 +103,18 @@ def test_introductions_go_to_the_fragile_unit_first():
     assert len(people) == len(set(people))  # per-person cap of 1
 
 
+def test_a_unit_without_any_it_tie_gets_one():
+    """Regression: a unit with no IT tie at all has no matching state yet."""
+    people = members("IT", "it1 it2", it=True) + members("Sales", "s1 s2") + members("Legal", "l1")
+    g = org_graph(people, "it1-it2 s1-s2 s1-it1 s2-it2 l1-s1 l1-s2")
+    later = g.copy()
+    names = g.vs["name"]
+    later.add_edges([(names.index("l1"), names.index("it1"))])
+    picks = recommend_introductions(g, fit_link_model(g, later, negatives=2, seed=0), k=2)
+    legal = [p for p in picks if p.unit == "Legal"]
+    assert legal and legal[0].adds_path and legal[0].covers_person
+
+
 def test_each_pick_really_adds_what_it_claims():
     g = liaison_office()
     picks = recommend_introductions(g, model_for(g), k=6, per_person_cap=2)

@@ -196,6 +196,20 @@ def test_reach_drop_small_cases():
     assert cross_unit_reach_drop(g)["v"] == 0.0  # a and b share a unit
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=120),
+)
+def test_matching_size_matches_hopcroft_karp(pairs):
+    ties = [(f"l{a}", f"r{b}") for a, b in pairs]
+    bipartite = nx.Graph(ties)
+    left = {x for x, _ in ties}
+    expected = len(nx.bipartite.hopcroft_karp_matching(bipartite, top_nodes=left)) // 2
+    assert disjoint_paths(ties) == expected
+    cover = bottleneck_people(ties)
+    assert len(cover) == expected and all(x in cover or y in cover for x, y in ties)
+
+
 def test_disjoint_path_primitives():
     assert disjoint_paths([]) == 0
     assert bottleneck_people([]) == frozenset()
