@@ -49,22 +49,7 @@ def person_graph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
     >>> g.vcount(), g.ecount(), g.es["weight"], g.es["count"]
     (2, 1, [3.0], [3])
     """
-    people = _sorted_people(people)
-    index = {p.key: i for i, p in enumerate(people)}
-    weight: dict[tuple[int, int], float] = defaultdict(float)
-    count: dict[tuple[int, int], int] = defaultdict(int)
-    for tie in ties:
-        a, b = index.get(tie.source), index.get(tie.target)
-        if a is None or b is None or a == b:
-            continue
-        pair = (a, b) if a < b else (b, a)
-        weight[pair] += tie.weight
-        count[pair] += tie.count
-    pairs = sorted(weight)
-    graph = _graph(people, pairs, directed=False)
-    graph.es["weight"] = [weight[p] for p in pairs]
-    graph.es["count"] = [count[p] for p in pairs]
-    return graph
+    return _summed_graph(people, ties, directed=False)
 
 
 def person_digraph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
@@ -104,6 +89,11 @@ def person_digraph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
     >>> [(g.vs[e.source]["name"], g.vs[e.target]["name"], e["weight"], e["count"]) for e in g.es]
     [('a', 'b', 2.5, 3), ('c', 'b', 1.0, 1)]
     """
+    return _summed_graph(people, ties, directed=True)
+
+
+def _summed_graph(people: Iterable[Person], ties: Iterable[Tie], *, directed: bool) -> ig.Graph:
+    """Sum tie weights and counts per pair (ordered when ``directed``) into one edge each."""
     people = _sorted_people(people)
     index = {p.key: i for i, p in enumerate(people)}
     weight: dict[tuple[int, int], float] = defaultdict(float)
@@ -112,12 +102,13 @@ def person_digraph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
         a, b = index.get(tie.source), index.get(tie.target)
         if a is None or b is None or a == b:
             continue
-        weight[a, b] += tie.weight
-        count[a, b] += tie.count
-    arcs = sorted(weight)
-    graph = _graph(people, arcs, directed=True)
-    graph.es["weight"] = [weight[p] for p in arcs]
-    graph.es["count"] = [count[p] for p in arcs]
+        pair = (a, b) if directed or a < b else (b, a)
+        weight[pair] += tie.weight
+        count[pair] += tie.count
+    edges = sorted(weight)
+    graph = _graph(people, edges, directed=directed)
+    graph.es["weight"] = [weight[e] for e in edges]
+    graph.es["count"] = [count[e] for e in edges]
     return graph
 
 
