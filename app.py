@@ -19,8 +19,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     from web import api
     from web import cli
+    from web import compare
+    from web import data
     from web import errors
+    from web import exports
+    from web import isolation
+    from web import liaison
+    from web import nav
     from web import store
+    from web import teams
     from web import views
     from web.settings import defaults
 
@@ -35,7 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     store.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
+    nav.init_app(app)
+    for module in (views, api, liaison, isolation, teams, compare, data, exports):
+        app.register_blueprint(module.bp)
     cli.init_app(app)
     return app

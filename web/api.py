@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any
 
 import igraph as ig
 from flask import Blueprint
 from flask import jsonify
-from flask import request
 
-from analysis.build import person_graph
 from analysis.maps import layout
 from analysis.maps import team_graph
 from graph.base import Subject
-from graph.errors import InvalidInput
 from graph.errors import NotFound
-from ingest.records import Channel
+from web.params import people_graph
+from web.policy import person_label
 from web.store import get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _month(name: str) -> date | None:
-    value = request.args.get(name, "").strip()
-    if not value:
-        return None
-    match = MONTH.match(value)
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise InvalidInput("must be a month, YYYY-MM", field=name, value=value)
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def _channels() -> list[Channel] | None:
-    values = request.args.getlist("channel")
-    if not values:
-        return None
-    known = {c.value: c for c in Channel}
-    unknown = [v for v in values if v not in known]
-    if unknown:
-        raise InvalidInput(
-            f"unknown channel (known: {', '.join(known)})", field="channel", value=unknown[0]
-        )
-    return [known[v] for v in values]
-
-
-def _people_graph() -> ig.Graph:
-    """The person graph for the window and channels the request asks for."""
-    store = get_store()
-    ties = store.ties(since=_month("since"), until=_month("until"), channels=_channels())
-    return person_graph(store.people(), ties)
 
 
 @bp.get("/counts")
@@ -64,7 +28,7 @@ def counts():  # noqa: ANN201 - Flask view
 @bp.get("/map/teams")
 def team_map():  # noqa: ANN201 - Flask view
     """Teams as nodes (with seeded server-side positions) and the ties between them."""
-    teams = team_graph(_people_graph())
+    teams = team_graph(people_graph())
     scores = get_store().scores(Subject.TEAM)
     positions = layout(teams, seed=1)
     names = teams.vs["name"]
@@ -98,7 +62,7 @@ def team_map():  # noqa: ANN201 - Flask view
 @bp.get("/map/teams/<path:team>/people")
 def team_people(team: str):  # noqa: ANN201 - Flask view
     """One team's people, their ties to each other, and their ties to other teams."""
-    people = _people_graph()
+    people = people_graph()
     members = [v.index for v in people.vs if v["team"] == team]
     if not members:
         raise NotFound(f"no team {team!r} with members")
@@ -129,7 +93,7 @@ def _drill(people: ig.Graph, team: str, members: list[int]) -> dict[str, Any]:
     for v, (x, y) in zip(sub.vs, positions, strict=True):
         person = store.person(v["name"])
         nodes.append({
-            "id": v["name"], "label": person.name or v["name"][:10], "title": person.title,
+            "id": v["name"], "label": person_label(person), "title": person.title,
             "is_it": v["is_it"], "x": round(x, 4), "y": round(y, 4),
             "scores": person_scores.get(v["name"], {}),
         })  # fmt: skip
