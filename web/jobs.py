@@ -276,21 +276,24 @@ def job_compare(data: Data) -> Result:
     halves = _split(data.months, 2)
     if halves is None:
         return Result({"skipped": "needs at least two months of data"})
-    a, b = (data.window(months) for months in halves)
+    return Result(compare_windows(data, *halves))
+
+
+def compare_windows(data: Data, before: list[str], after: list[str]) -> dict[str, Any]:
+    """Two runs of months compared: E-I, team pair strength and liaison changes with CIs."""
+    a, b = data.window(before), data.window(after)
     changes = {
         "ei": compare.ei_change(a, b, seed=data.seed),
         "pairs": compare.pair_strength_change(a, b, seed=data.seed),
         "liaison": compare.liaison_change(a, b, seed=data.seed),
     }
     findings = compare.significant_changes(**changes)
-    return Result(
-        {
-            "windows": halves,
-            "findings": findings[:50],
-            "liaison": changes["liaison"],
-            "ei": changes["ei"],
-        }
-    )
+    return {
+        "windows": [before, after],
+        "findings": findings[:50],
+        "liaison": changes["liaison"],
+        "ei": changes["ei"],
+    }
 
 
 def job_roles(data: Data) -> Result:
