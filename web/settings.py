@@ -48,6 +48,17 @@ SETTINGS: tuple[Setting, ...] = (
         "BROADCAST_CUTOFF", 25, "Mail or meetings with more recipients are broadcasts, not ties."
     ),
     Setting("DATA_DIR", None, "Where uploads and demo files go; default `instance/data`."),
+    Setting(
+        "UPLOAD_MAX_BYTES",
+        512 * 1024 * 1024,
+        "Largest upload request in bytes (all files together); larger ones get 413.",
+    ),
+    Setting(
+        "UPLOAD_ZIP_MAX_BYTES",
+        4 * 1024 * 1024 * 1024,
+        "Most bytes a zipped maildir upload may unpack to (guards against zip bombs).",
+    ),
+    Setting("UPLOAD_ZIP_MAX_FILES", 500_000, "Most files a zipped maildir upload may hold."),
 )
 
 
