@@ -2,11 +2,14 @@
 
 Each command parses its arguments, calls one library function and prints
 what happened; library errors become ``click.ClickException`` (exit code 1).
+:func:`ingest_files` and :func:`analyse` are those library functions for
+ingest and analysis; the Data page's background tasks call them too.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +22,12 @@ from flask import Flask
 from flask import current_app
 from flask.cli import with_appcontext
 
+from graph.errors import InvalidInput
 from graph.errors import StoreError
 from web.store import get_store
 
 KINDS = ("directory", "email", "tickets", "meetings")
+TICKET_PRESETS = ("servicenow", "jira", "zendesk")
 
 
 def identity_settings() -> Any:
@@ -53,6 +58,62 @@ def _progress(label: str) -> Iterator[Callable[[int], None]]:
         click.echo(err=True)
 
 
+def ingest_files(
+    kind: str,
+    paths: list[Path],
+    *,
+    strict: bool = False,
+    preset: str | None = None,
+    mapping: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Any]:
+    """Ingest files of one kind into the app's store; return one report per file.
+
+    The one ingest path of the ``ingest`` command and the Data page's
+    uploads. ``preset`` names a ticket preset (``servicenow``, ``jira``,
+    ``zendesk``; detected from the columns when not given); ``mapping`` is a
+    JSON column mapping for ticket exports or e-mail message-trace CSVs.
+    ``progress`` is called with the number of records read so far. Raises
+    :class:`~ingest.errors.IngestError`, or :class:`~graph.errors.InvalidInput`
+    for options that do not fit the kind.
+    """
+    from ingest import pipeline
+    from ingest import tickets
+    from ingest import trace
+    from ingest.tabular import read_mapping
+
+    ingestors = {
+        "directory": pipeline.ingest_directory,
+        "email": pipeline.ingest_email,
+        "tickets": pipeline.ingest_tickets,
+        "meetings": pipeline.ingest_meetings,
+    }
+    if kind not in ingestors:
+        raise InvalidInput(f"must be one of {', '.join(KINDS)}", field="kind", value=kind)
+    if preset and kind != "tickets":
+        raise InvalidInput("goes with tickets only", field="preset", value=preset)
+    if preset and preset not in TICKET_PRESETS:
+        raise InvalidInput(
+            f"must be one of {', '.join(TICKET_PRESETS)}", field="preset", value=preset
+        )
+    if mapping and kind not in ("tickets", "email"):
+        raise InvalidInput("goes with tickets or email only", field="mapping", value=str(mapping))
+    options: dict[str, Any] = {}
+    if kind == "tickets":
+        options["preset"] = preset
+        if mapping:
+            options["mapping"] = read_mapping(
+                mapping, fields=tickets.FIELDS, presets=tickets.PRESETS
+            )
+    elif kind == "email" and mapping:
+        options["trace_mapping"] = read_mapping(
+            mapping, fields=trace.FIELDS, presets=trace.TRACE_PRESETS
+        )
+    return ingestors[kind](
+        paths, get_store(), identity_settings(), strict=strict, progress=progress, **options
+    )
+
+
 def run_ingest(
     kind: str,
     paths: list[Path],
@@ -61,41 +122,13 @@ def run_ingest(
     preset: str | None = None,
     mapping: Path | None = None,
 ) -> list[Any]:
-    """Ingest files of one kind into the app's store; return the reports.
-
-    ``preset`` names a ticket preset (``servicenow``, ``jira``, ``zendesk``;
-    detected from the columns when not given); ``mapping`` is a JSON column
-    mapping for ticket exports or e-mail message-trace CSVs.
-    """
-    from ingest import pipeline
-    from ingest import tickets
-    from ingest import trace
+    """:func:`ingest_files` with a progress line on stderr and errors as click errors."""
     from ingest.errors import IngestError
-    from ingest.tabular import read_mapping
 
-    options: dict[str, Any] = {}
     try:
-        if kind == "tickets":
-            options["preset"] = preset
-            if mapping:
-                options["mapping"] = read_mapping(
-                    mapping, fields=tickets.FIELDS, presets=tickets.PRESETS
-                )
-        elif kind == "email" and mapping:
-            options["trace_mapping"] = read_mapping(
-                mapping, fields=trace.FIELDS, presets=trace.TRACE_PRESETS
-            )
-        elif preset or mapping:
-            raise click.UsageError(f"--preset and --mapping do not apply to {kind}")
-        ingestors = {
-            "directory": pipeline.ingest_directory,
-            "email": pipeline.ingest_email,
-            "tickets": pipeline.ingest_tickets,
-            "meetings": pipeline.ingest_meetings,
-        }
         with _progress(f"{kind}") as progress:
-            return ingestors[kind](
-                paths, get_store(), identity_settings(), strict=strict, progress=progress, **options
+            return ingest_files(
+                kind, paths, strict=strict, preset=preset, mapping=mapping, progress=progress
             )
     except (IngestError, StoreError) as err:
         raise click.ClickException(str(err)) from err
@@ -134,7 +167,7 @@ def _echo_report(report: Any) -> None:
 @click.option("--strict", is_flag=True, help="Stop at the first bad record instead of skipping it.")
 @click.option(
     "--preset",
-    type=click.Choice(["servicenow", "jira", "zendesk"]),
+    type=click.Choice(TICKET_PRESETS),
     help="Ticket export layout (detected from the columns when not given).",
 )
 @click.option(
@@ -206,12 +239,42 @@ def _run_dict(run: Any) -> dict[str, Any]:
     }
 
 
+def analyse(
+    *,
+    seed: int = 1,
+    since: date | None = None,
+    until: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run the analysis jobs over the store (or a window of it) and store the results.
+
+    The one analysis path of the ``analyze`` command and the Data page;
+    ``progress`` is called with each job's name as it starts.
+    """
+    from web.jobs import run_all
+
+    return run_all(get_store(), seed=seed, since=since, until=until, progress=progress)
+
+
+def parse_month(value: str | None, field: str) -> date | None:
+    """A ``YYYY-MM`` month as its first day; ``None`` when empty.
+
+    >>> parse_month("2025-03", "since")
+    datetime.date(2025, 3, 1)
+    """
+    if not value:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise InvalidInput("is not a month (YYYY-MM)", field=field, value=value)
+    return date(int(match.group(1)), int(match.group(2)), 1)
+
+
 def run_analysis(
     *, seed: int = 1, since: str | None = None, until: str | None = None
 ) -> dict[str, Any]:
-    """Run the analysis jobs over the store (or a window of it) and store the results."""
+    """:func:`analyse` with ``[n/9] job`` progress lines on stderr."""
     from web.jobs import JOBS
-    from web.jobs import run_all
 
     done = {"n": 0}
 
@@ -219,8 +282,7 @@ def run_analysis(
         done["n"] += 1
         click.echo(f"[{done['n']}/{len(JOBS)}] {job}", err=True)
 
-    return run_all(
-        get_store(),
+    return analyse(
         seed=seed,
         since=_month(since, "--since"),
         until=_month(until, "--until"),
@@ -229,12 +291,9 @@ def run_analysis(
 
 
 def _month(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
     try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
-    except ValueError:
+        return parse_month(value, option)
+    except InvalidInput:
         raise click.BadParameter(f"{value!r} is not a month (YYYY-MM)", param_hint=option) from None
 
 
