@@ -1,22 +1,39 @@
-"""JSON endpoints under ``/api/``; errors share one shape (see :mod:`web.errors`)."""
+"""JSON endpoints for the overview and the map; errors share one shape (see :mod:`web.errors`).
+
+The other pages' endpoints live next to their pages (``web/liaison.py`` and so on).
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections import defaultdict
 from typing import Any
 
 import igraph as ig
 from flask import Blueprint
 from flask import jsonify
+from flask import request
+from flask import url_for
 
+from analysis.build import person_graph
 from analysis.maps import layout
 from analysis.maps import team_graph
 from graph.base import Subject
+from graph.errors import InvalidInput
 from graph.errors import NotFound
-from web.params import people_graph
+from ingest.records import Person
+from ingest.records import Tie
+from web import results
+from web.params import Window
+from web.params import window
+from web.policy import group_visible
 from web.policy import person_label
 from web.store import get_store
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+BROKER_SHARE = 0.01  # highlight the top 1 % by betweenness: at least 5, at most the 20 stored
+SEARCH_LIMIT = 20
 
 
 @bp.get("/counts")
@@ -25,11 +42,27 @@ def counts():  # noqa: ANN201 - Flask view
     return jsonify({"ok": True, **get_store().counts().as_dict()})
 
 
+@bp.get("/overview")
+def overview():  # noqa: ANN201 - Flask view
+    """The overview's headline figures: liaison by unit, isolated teams, freshness."""
+    from web.views import overview as build
+
+    return jsonify({"ok": True, **build()})
+
+
 @bp.get("/map/teams")
 def team_map():  # noqa: ANN201 - Flask view
     """Teams as nodes (with seeded server-side positions) and the ties between them."""
-    teams = team_graph(people_graph())
+    people, ties = _graph(window())
+    teams = team_graph(people)
+    unit = request.args.get("unit", "").strip()
+    if unit:
+        teams = _unit_and_neighbours(teams, unit)
+    teams = teams.subgraph([v.index for v in teams.vs if group_visible(v["size"])])
     scores = get_store().scores(Subject.TEAM)
+    marks = _person_marks()
+    per_team = _marks_per_team(people, marks)
+    mix = _team_channels(people, ties)
     positions = layout(teams, seed=1)
     names = teams.vs["name"]
     nodes = [
@@ -42,6 +75,10 @@ def team_map():  # noqa: ANN201 - Flask view
             "internal_weight": round(v["internal_weight"], 3),
             "x": round(x, 4),
             "y": round(y, 4),
+            "isolated": bool(scores.get(v["name"], {}).get("flagged")),
+            "brokers": per_team[v["name"]]["broker"],
+            "liaisons": per_team[v["name"]]["liaison"],
+            "url": url_for("teams.team_page", team=v["name"]),
             "scores": scores.get(v["name"], {}),
         }
         for v, (x, y) in zip(teams.vs, positions, strict=True)
@@ -53,26 +90,116 @@ def team_map():  # noqa: ANN201 - Flask view
             "weight": round(e["weight"], 3),
             "count": e["count"],
             "pairs": e["pairs"],
+            "channels": dict(sorted(mix[_pair(names[e.source], names[e.target])].items())),
         }
         for e in teams.es
     ]
-    return jsonify({"ok": True, "level": "teams", "nodes": nodes, "edges": edges})
+    return jsonify(
+        {"ok": True, "level": "teams", "unit": unit or None, "nodes": nodes, "edges": edges}
+    )
 
 
 @bp.get("/map/teams/<path:team>/people")
 def team_people(team: str):  # noqa: ANN201 - Flask view
     """One team's people, their ties to each other, and their ties to other teams."""
-    people = people_graph()
+    people, _ = _graph(window())
     members = [v.index for v in people.vs if v["team"] == team]
     if not members:
         raise NotFound(f"no team {team!r} with members")
-    return jsonify({"ok": True, "level": "people", "team": team, **_drill(people, team, members)})
+    if not group_visible(len(members)):
+        raise NotFound(f"team {team!r} has fewer people than the minimum group size")
+    url = url_for("teams.team_page", team=team)
+    return jsonify(
+        {"ok": True, "level": "people", "team": team, "url": url, **_drill(people, members)}
+    )
 
 
-def _drill(people: ig.Graph, team: str, members: list[int]) -> dict[str, Any]:
+@bp.get("/search")
+def search():  # noqa: ANN201 - Flask view
+    """Teams and people whose name (or pseudonym) contains ``q``; at most 20 of each."""
+    needle = request.args.get("q", "").strip().casefold()
+    if len(needle) < 2:
+        raise InvalidInput("give at least two characters", field="q", value=needle)
+    store = get_store()
+    teams = [
+        {"team": t.key, "department": t.department, "is_it": t.is_it}
+        for t in store.teams()
+        if needle in t.key.casefold()
+    ][:SEARCH_LIMIT]
+    people = []
+    for person in store.people():
+        label = person_label(person)
+        if needle in label.casefold() and person.team:
+            people.append({
+                "key": person.key, "label": label, "team": person.team_key,
+                "url": url_for("teams.person_page", key=person.key),
+            })  # fmt: skip
+            if len(people) == SEARCH_LIMIT:
+                break
+    return jsonify({"ok": True, "q": needle, "teams": teams, "people": people})
+
+
+def _graph(wanted: Window) -> tuple[ig.Graph, list[Tie]]:
+    """The person graph of a window, and the ties it was built from."""
+    store = get_store()
+    chosen = list(wanted.channels) if wanted.channels else None
+    ties = list(store.ties(since=wanted.since, until=wanted.until, channels=chosen))
+    return person_graph(store.people(), ties), ties
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _team_channels(people: ig.Graph, ties: list[Tie]) -> dict[tuple[str, str], Counter[str]]:
+    """Events per channel between each pair of teams: the evidence behind a map edge."""
+    team_of = dict(zip(people.vs["name"], people.vs["team"], strict=True))
+    mix: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for tie in ties:
+        a, b = team_of.get(tie.source), team_of.get(tie.target)
+        if a and b and a != b:
+            mix[_pair(a, b)][tie.channel.value] += tie.count
+    return mix
+
+
+def _unit_and_neighbours(teams: ig.Graph, unit: str) -> ig.Graph:
+    """The teams of one department and every team tied to them."""
+    own = [v.index for v in teams.vs if v["department"] == unit]
+    if not own:
+        raise InvalidInput("no such department with members", field="unit", value=unit)
+    keep = set(own)
+    for index in own:
+        keep.update(teams.neighbors(index))
+    return teams.subgraph(sorted(keep))
+
+
+def _person_marks() -> dict[str, set[str]]:
+    """People to highlight: top brokers (betweenness) and named IT liaisons."""
+    marks: dict[str, set[str]] = defaultdict(set)
+    brokers = results.result("brokers") or {}
+    ranked = brokers.get("top_betweenness", [])
+    wanted = min(20, max(5, round(BROKER_SHARE * len(brokers.get("roles", {})))))
+    for key, _ in ranked[:wanted]:
+        marks[key].add("broker")
+    liaison = results.result("liaison") or {}
+    for unit in liaison.get("units", {}).values():
+        for key, _ in unit["liaison"]["liaisons"]:
+            marks[key].add("liaison")
+    return marks
+
+
+def _marks_per_team(people: ig.Graph, marks: dict[str, set[str]]) -> dict[str, Counter[str]]:
+    per_team: dict[str, Counter[str]] = defaultdict(Counter)
+    for v in people.vs:
+        for mark in marks.get(v["name"], ()):
+            per_team[v["team"]][mark] += 1
+    return per_team
+
+
+def _drill(people: ig.Graph, members: list[int]) -> dict[str, Any]:
     store = get_store()
     member_set = set(members)
-    outside: dict[str, dict[str, float]] = {}
+    outside: dict[tuple[str, str], dict[str, float]] = {}
     inner_edges = []
     for edge in people.es.select(_incident=members):
         a, b = edge.source, edge.target
@@ -82,21 +209,18 @@ def _drill(people: ig.Graph, team: str, members: list[int]) -> dict[str, Any]:
         inside, other = (a, b) if a in member_set else (b, a)
         other_team = people.vs[other]["team"] or "(no team)"
         slot = outside.setdefault(
-            f"{people.vs[inside]['name']}|{other_team}", {"weight": 0.0, "count": 0}
+            (people.vs[inside]["name"], other_team), {"weight": 0.0, "count": 0}
         )
         slot["weight"] += edge["weight"]
         slot["count"] += edge["count"]
     sub = people.subgraph(members)
     positions = layout(sub, seed=1)
     person_scores = store.scores(Subject.PERSON)
-    nodes = []
-    for v, (x, y) in zip(sub.vs, positions, strict=True):
-        person = store.person(v["name"])
-        nodes.append({
-            "id": v["name"], "label": person_label(person), "title": person.title,
-            "is_it": v["is_it"], "x": round(x, 4), "y": round(y, 4),
-            "scores": person_scores.get(v["name"], {}),
-        })  # fmt: skip
+    marks = _person_marks()
+    nodes = [
+        _person_node(store.person(v["name"]), v, x, y, person_scores, marks)
+        for v, (x, y) in zip(sub.vs, positions, strict=True)
+    ]
     names = people.vs["name"]
     edges = [
         {
@@ -108,12 +232,28 @@ def _drill(people: ig.Graph, team: str, members: list[int]) -> dict[str, Any]:
         for e in inner_edges
     ]
     external = [
-        {
-            "person": key.split("|", 1)[0],
-            "team": key.split("|", 1)[1],
-            "weight": round(v["weight"], 3),
-            "count": v["count"],
-        }
-        for key, v in sorted(outside.items())
+        {"person": key, "team": team, "weight": round(v["weight"], 3), "count": v["count"]}
+        for (key, team), v in sorted(outside.items())
     ]
     return {"nodes": nodes, "edges": edges, "external": external}
+
+
+def _person_node(
+    person: Person,
+    vertex: ig.Vertex,
+    x: float,
+    y: float,
+    scores: dict[str, dict[str, float]],
+    marks: dict[str, set[str]],
+) -> dict[str, Any]:
+    return {
+        "id": person.key,
+        "label": person_label(person),
+        "title": person.title,
+        "is_it": vertex["is_it"],
+        "x": round(x, 4),
+        "y": round(y, 4),
+        "marks": sorted(marks.get(person.key, ())),
+        "url": url_for("teams.person_page", key=person.key),
+        "scores": scores.get(person.key, {}),
+    }

@@ -56,7 +56,10 @@ def test_team_map_nodes_and_edges(filled):
         "weight": 3.0,
         "count": 3,
         "pairs": 2,
+        "channels": {"email": 2, "ticket": 1},
     }
+    assert nodes["Sales/Field"]["url"] == "/teams/Sales/Field"
+    assert not nodes["Sales/Field"]["isolated"]
     assert edges[("IT/Apps", "IT/Service Desk")]["weight"] == 0.5
 
 
@@ -93,6 +96,8 @@ def test_drill_into_a_team(filled):
         ("/api/map/teams?channel=fax", 400, "unknown channel"),
         ("/api/map/teams?since=2025-05&until=2025-05", 400, "after since"),
         ("/api/map/teams/Nowhere/Team/people", 404, "no team"),
+        ("/api/map/teams?unit=Nowhere", 400, "no such department"),
+        ("/api/search?q=a", 400, "at least two"),
     ],
 )
 def test_bad_requests_get_the_error_shape(filled, url, status, message):
@@ -107,6 +112,7 @@ def test_empty_store_gives_an_empty_map(client):
     assert client.get("/api/map/teams").get_json() == {
         "ok": True,
         "level": "teams",
+        "unit": None,
         "nodes": [],
         "edges": [],
     }
@@ -117,3 +123,27 @@ def test_map_page_loads_the_vendored_library(client):
     assert "vendor/cytoscape.min.js" in page and 'id="map"' in page
     with client.get("/static/vendor/cytoscape.min.js") as script:
         assert script.status_code == 200 and b"Cytoscape Consortium" in script.data
+
+
+def test_unit_filter_keeps_the_unit_and_its_neighbours(filled):
+    sales = filled.get("/api/map/teams?unit=Sales").get_json()
+    assert sales["unit"] == "Sales"
+    assert {n["id"] for n in sales["nodes"]} == {"Sales/Field", "IT/Service Desk"}
+    assert [(e["source"], e["target"]) for e in sales["edges"]] == [
+        ("IT/Service Desk", "Sales/Field")
+    ]
+    it = filled.get("/api/map/teams?unit=IT").get_json()
+    assert {n["id"] for n in it["nodes"]} == {"IT/Apps", "IT/Service Desk", "Sales/Field"}
+
+
+def test_search_finds_teams_and_people(filled):
+    found = filled.get("/api/search?q=SErv").get_json()
+    assert found["teams"] == [{"team": "IT/Service Desk", "department": "IT", "is_it": True}]
+    assert found["people"] == []
+    people = filled.get("/api/search?q=an").get_json()["people"]
+    assert people == [{"key": "p_a", "label": "Ann", "team": "Sales/Field", "url": "/people/p_a"}]
+
+
+def test_drilled_people_link_to_their_pages(filled):
+    nodes = filled.get("/api/map/teams/IT/Apps/people").get_json()["nodes"]
+    assert [(n["label"], n["url"], n["marks"]) for n in nodes] == [("Dov", "/people/p_d", [])]

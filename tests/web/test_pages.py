@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import datetime
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ingest.records import Channel
@@ -44,7 +47,10 @@ def test_overview_shows_counts_and_teams(filled):
     assert '<span class="value" id="people">2</span>' in page
     assert '<span class="value" id="interactions">1</span>' in page
     assert "<td>ticket</td><td>1</td><td>1</td>" in page
-    assert "<td>IT</td><td>Service Desk</td><td>IT</td>" in page
+    assert (
+        '<td>IT</td><td><a href="/teams/IT/Service%20Desk">Service Desk</a></td><td>IT</td>' in page
+    )
+    assert "No analysis yet" in page
 
 
 def test_counts_api(filled):
@@ -90,3 +96,54 @@ def test_store_errors_map_to_their_status(app):
         "errors": ["Neo4j is down"],
         "status": 503,
     }
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """An analysed demo organisation (240 people) and its planted truth."""
+    from app import create_app
+
+    root = tmp_path_factory.mktemp("overview")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLITE_PATH": str(root / "store.sqlite3"),
+            "DATA_DIR": str(root / "data"),
+            "PSEUDONYM_KEY": "test-key",
+        }
+    )
+    out = root / "files"
+    result = app.test_cli_runner().invoke(
+        args=["demo", "--people", "240", "--seed", "3", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    yield app, json.loads((Path(out) / "truth.json").read_text())
+    close_store(app)
+
+
+def test_overview_headlines_match_the_planted_truth(demo):
+    app, truth = demo
+    data = app.test_client().get("/api/overview").get_json()
+    (fragile,) = truth["fragile_units"]
+    weakest = data["units"][0]
+    assert weakest["unit"] == fragile["department"]
+    assert weakest["paths"] == 1 and weakest["it_people"] == 1
+    assert all(u["paths"] > 1 for u in data["units"][1:])
+    assert [u["score"] for u in data["units"]] == sorted(u["score"] for u in data["units"])
+    planted = {f"{t['department']}/{t['team']}" for t in truth["isolated_teams"]}
+    assert planted <= {t["team"] for t in data["isolated"]}
+    assert data["analysis"]["jobs"] == 9
+    assert data["analysis"]["first_month"] < data["analysis"]["last_month"]
+    assert len(data["analysis"]["compared"]) == 2
+    assert data["freshness"]["last_ingest"] is not None
+
+
+def test_overview_page_shows_units_and_isolated_teams(demo):
+    app, truth = demo
+    page = app.test_client().get("/").get_data(as_text=True)
+    (fragile,) = truth["fragile_units"]
+    assert page.count("single liaison") == 1
+    assert f"<td>{fragile['department']}</td>" in page
+    for t in truth["isolated_teams"]:
+        assert f'href="/teams/{t["department"]}/{t["team"]}"'.replace(" ", "%20") in page
+    assert "Analysis of 20" in page
