@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 from datetime import datetime
-
-import json
 from pathlib import Path
 
 import pytest
