@@ -323,7 +323,9 @@ def test_fragile_liaison_person_shows_the_key_person_risk(demo):
     assert risk["rank"] is not None
     assert {"pair": [fragile["department"], "IT"], "before": 1, "after": 0} in risk["it_units"]
     page = client.get(f"/people/{key(fragile['liaison'])}").get_data(as_text=True)
-    assert f"{fragile['department']} ↔ IT (IT): 1 → 0 paths" in page
+    assert (
+        f'{fragile["department"]} ↔ IT: 1 → 0 paths <span class="badge">IT liaison</span>' in page
+    )
 
 
 def test_person_introductions_come_from_the_snapshot(demo):
