@@ -9,6 +9,7 @@ from flask import url_for
 NAV = (
     ("Overview", "views.index"),
     ("Map", "views.network_map"),
+    ("Teams", "teams.team_list"),
     ("Liaison", "liaison.matrix_page"),
     ("Isolated teams", "isolation.page"),
     ("Compare", "compare.page"),
