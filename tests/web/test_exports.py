@@ -445,3 +445,18 @@ def test_report_covers_every_business_unit_and_section(demo):
     assert data["analysis"]["window"]["months"] == 12
     assert data["single_liaison_units"] == [u for u, f in units.items() if f["paths"] == 1]
     assert len(data["brokers"]) == 10 and data["brokers"][0]["label"]
+
+
+def test_an_empty_store_still_gives_valid_files(client):
+    body, _ = fetch(client, "/export/people.csv")
+    assert body.decode().splitlines() == ["key,label,team,department,is_it,role_name"]
+    for level in ("teams", "people"):
+        for fmt, read in (("gexf", nx.read_gexf), ("graphml", nx.read_graphml)):
+            body, _ = fetch(client, f"/export/graph.{fmt}?level={level}")
+            assert read(io.BytesIO(body)).number_of_nodes() == 0
+    body, _ = fetch(client, "/export/map.svg")
+    assert ET.fromstring(body).findall(f".//{SVG}circle") == []
+    body, _ = fetch(client, "/export/map.png")
+    with Image.open(io.BytesIO(body)) as image:
+        assert image.size == (1200, 900)
+    assert client.get("/api/report").get_json()["analysis"] is None
