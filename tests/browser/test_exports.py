@@ -37,7 +37,12 @@ def test_gexf_and_csv_links_download_files_that_parse(live_server, browser, demo
     browser.get(live_server + "/exports")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Exports"
     preview = browser.find_element(By.CSS_SELECTOR, ".map-preview img")
+    browser.execute_script("arguments[0].scrollIntoView()", preview)
+    WebDriverWait(browser, 20).until(
+        lambda b: b.execute_script("return arguments[0].complete", preview)
+    )
     assert browser.execute_script("return arguments[0].naturalWidth", preview) == 1200
+    browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "exports")
 
     browser.find_element(By.CSS_SELECTOR, 'a[data-name="graph-teams-gexf"]').click()
