@@ -4,19 +4,21 @@
 IT–business liaison matrix (one business unit × one IT team), so that a cell's
 score from :func:`analysis.liaison.it_team_liaison_score` can be shown with
 the people who make it. :func:`ego_network` cuts a team's neighbourhood out of
-the team graph of :func:`analysis.maps.team_graph` for a small map.
+the team graph of :func:`analysis.maps.team_graph` for a small map, and
+:func:`ego_layout` places it: the ego in the middle, its neighbours around it.
 
 Weights are strengths throughout (more contact, larger weight).
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 import igraph as ig
 
-__all__ = ["CrossTie", "cross_ties", "ego_network"]
+__all__ = ["CrossTie", "cross_ties", "ego_layout", "ego_network"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +170,56 @@ def ego_network(
     ego = graph.induced_subgraph(sorted([centre, *kept]))
     ego.vs["ego"] = [v == name for v in ego.vs["name"]]
     return ego
+
+
+def ego_layout(ego: ig.Graph, *, weight: str = "weight") -> list[tuple[float, float]]:
+    """Positions for an ego network: the ego in the centre, the others on a circle.
+
+    Parameters
+    ----------
+    ego : igraph.Graph
+        An ego network from :func:`ego_network` (boolean vertex attribute
+        ``ego`` marks the centre) with edge strengths in ``weight``.
+    weight : str
+        Edge attribute with strengths.
+
+    Returns
+    -------
+    list of (float, float)
+        One position per vertex, in vertex order, in the unit square with
+        ``y`` growing downwards (screen coordinates): the ego at (0.5, 0.5),
+        the neighbours evenly on the circle of radius 0.5, the strongest tie
+        to the ego at the top and the others clockwise by decreasing strength
+        (equal strengths by name).
+
+    Notes
+    -----
+    Deterministic, so no seed is needed: the same network is always drawn
+    the same way. With at most a dozen neighbours a circle keeps every label
+    readable where a force-directed layout tends to pile them up. Without an
+    ``ego`` attribute the first vertex is the centre.
+
+    Examples
+    --------
+    >>> g = ig.Graph(edges=[(0, 1), (0, 2)])
+    >>> g.vs["name"] = ["A", "B", "C"]
+    >>> g.es["weight"] = [1.0, 3.0]
+    >>> [(round(x, 2), round(y, 2)) for x, y in ego_layout(ego_network(g, "A"))]
+    [(0.5, 0.5), (0.5, 1.0), (0.5, 0.0)]
+    """
+    n = ego.vcount()
+    if n == 0:
+        return []
+    flags = ego.vs["ego"] if "ego" in ego.vs.attributes() else [i == 0 for i in range(n)]
+    centre = flags.index(True) if True in flags else 0
+    names = ego.vs["name"]
+    strength = dict.fromkeys(range(n), 0.0)
+    for edge in ego.es.select(_incident=[centre]):
+        other = edge.target if edge.source == centre else edge.source
+        strength[other] += edge[weight]
+    others = sorted((v for v in range(n) if v != centre), key=lambda v: (-strength[v], names[v]))
+    positions = [(0.5, 0.5)] * n
+    for step, v in enumerate(others):
+        angle = -math.pi / 2 + 2 * math.pi * step / len(others)
+        positions[v] = (0.5 + 0.5 * math.cos(angle), 0.5 + 0.5 * math.sin(angle))
+    return positions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import igraph as ig
 import pytest
 
@@ -10,6 +12,7 @@ from analysis.liaison import it_team_liaison_score
 from analysis.maps import team_graph
 from analysis.matrix import CrossTie
 from analysis.matrix import cross_ties
+from analysis.matrix import ego_layout
 from analysis.matrix import ego_network
 from ingest.records import Person
 from tests.analysis.test_liaison import demo_key
@@ -149,3 +152,24 @@ def test_demo_isolated_team_has_few_strong_neighbours():
     assert all(
         sum(e["weight"] for e in teams.es.select(_incident=[v.index])) > outside for v in others
     )
+
+
+def test_ego_layout_puts_the_ego_in_the_middle_and_the_strongest_tie_on_top():
+    ego = ego_network(star(), "A")  # A–C 4.0, A–D 2.0, A–B 1.0
+    positions = dict(zip(ego.vs["name"], ego_layout(ego), strict=True))
+    assert positions["A"] == (0.5, 0.5)
+    assert positions["C"] == pytest.approx((0.5, 0.0))  # top of the screen
+    assert positions["D"][0] > 0.5 and positions["B"][0] < 0.5  # then clockwise
+    for name in "BCD":
+        x, y = positions[name]
+        assert math.hypot(x - 0.5, y - 0.5) == pytest.approx(0.5)
+        assert 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0
+    assert ego_layout(ego) == ego_layout(ego_network(star(), "A"))
+
+
+def test_ego_layout_edge_cases():
+    assert ego_layout(ig.Graph()) == []
+    lonely = ego_network(star(), "A", limit=0)
+    assert ego_layout(lonely) == [(0.5, 0.5)]
+    plain = star()  # no "ego" attribute: the first vertex is the centre
+    assert ego_layout(plain)[0] == (0.5, 0.5)
