@@ -1,7 +1,258 @@
-"""Isolated teams: ranked, with reasons and a small ego map per team."""
+"""Isolated teams: ranked, with reasons and a small ego map per team.
+
+The ranking and the reasons come from the latest ``isolation`` analysis
+snapshot; the ego maps are drawn from the live ties of the requested window
+(:func:`analysis.maps.team_graph`, :func:`analysis.matrix.ego_network`), with
+positions computed on the server (:func:`analysis.matrix.ego_layout`) so the
+browser only draws.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from analysis.maps import team_graph
+from analysis.matrix import ego_layout
+from analysis.matrix import ego_network
+from graph.errors import InvalidInput
+from graph.errors import NotFound
+from ingest.records import Channel
+from ingest.records import Person
+from web import results
+from web.params import Window
+from web.params import people_graph
+from web.params import window
+from web.policy import group_visible
+from web.policy import min_group_size
+from web.policy import person_label
+from web.policy import short_key
+from web.store import get_store
 
 bp = Blueprint("isolation", __name__)
+
+#: Neighbouring teams an ego map shows by default (the strongest ties to the team).
+EGO_LIMIT = 8
+NO_SNAPSHOT = (
+    "No isolation analysis yet: run `flask --app app analyze` (or start the analysis "
+    "from the Data page) and the ranked teams will appear here."
+)
+
+
+def hidden_text() -> str:
+    """What replaces the figures of a team that is too small to show."""
+    return f"hidden (fewer than {min_group_size()} people)"
+
+
+# -- the ranking -----------------------------------------------------------------------------
+
+
+def build_isolated(wanted: Window) -> dict[str, Any]:
+    """Teams from the latest isolation snapshot: flagged first, most inward first."""
+    snapshot = results.latest("isolation")
+    data: dict[str, Any] = {"window": _window_json(wanted), "ego_limit": EGO_LIMIT}
+    if snapshot is None:
+        return {**data, "snapshot": None, "teams": [], "message": NO_SNAPSHOT}
+    store = get_store()
+    people = {p.key: p for p in store.people()}
+    known = {t.key: t for t in store.teams()}
+    rows = [_team(t, people, known, wanted) for t in snapshot["result"].get("teams", [])]
+    shown = sorted((r for r in rows if r["visible"]), key=_rank)
+    for number, row in enumerate(shown, start=1):
+        row["rank"] = number
+    hidden = sorted((r for r in rows if not r["visible"]), key=lambda r: r["team"])
+    months = snapshot.get("window", {}).get("months") or []
+    data["snapshot"] = {
+        "version": snapshot["version"],
+        "created": snapshot["created"],
+        "first_month": months[0] if months else None,
+        "last_month": months[-1] if months else None,
+    }
+    data["teams"] = shown + hidden
+    data["flagged"] = sum(1 for r in shown if r["flagged"])
+    return data
+
+
+def _rank(row: dict[str, Any]) -> tuple[bool, float, str]:
+    """Flagged first; then by E-I minus its expectation, most inward first.
+
+    Flagged teams without any tie (no E-I) lead; unflagged ones without E-I trail.
+    """
+    delta = row["delta"]
+    if delta is None:
+        delta = -math.inf if row["flagged"] else math.inf
+    return (not row["flagged"], delta, row["team"])
+
+
+def _team(
+    found: dict[str, Any], people: dict[str, Person], known: dict[str, Any], wanted: Window
+) -> dict[str, Any]:
+    name = found["team"]
+    team = known.get(name)
+    row: dict[str, Any] = {
+        "rank": None,
+        "team": name,
+        "label": team.name if team else name.split("/", 1)[-1],
+        "department": team.department if team else name.split("/", 1)[0],
+        "is_it": bool(team.is_it) if team else None,
+        "url": url_for("teams.team_page", team=name) if team else None,
+        "ego_api": url_for("isolation.ego_api", team=name, **wanted.query()),
+        "visible": group_visible(found["size"]),
+    }
+    if not row["visible"]:
+        return {**row, "hidden": hidden_text()}
+    ei, expected = found.get("ei"), found.get("expected")
+    top = found.get("concentration")
+    carrier = None
+    reasons = list(found.get("reasons", []))
+    if top:
+        person = _person(top["top_member"], people)
+        carrier = {**person, "share": round(top["top_share"], 3)}
+        reasons = [r.replace(top["top_member"], person["label"]) for r in reasons]
+    return {
+        **row,
+        "flagged": bool(reasons),
+        "reasons": reasons,
+        "size": found["size"],
+        "ei": _round(ei),
+        "expected": _round(expected),
+        "delta": _round(ei - expected) if ei is not None and expected is not None else None,
+        "p_value": _round(found.get("p_value"), 4),
+        "reach": found.get("reach"),
+        "other_teams": found.get("other_teams"),
+        "external_share": _round(found.get("external_share")),
+        "internal": found.get("internal"),
+        "external": found.get("external"),
+        "carrier": carrier,
+        "fragmentation": found.get("fragmentation"),
+    }
+
+
+def _person(key: str, people: dict[str, Person]) -> dict[str, Any]:
+    person = people.get(key)
+    if person is None:  # erased since the snapshot was taken
+        return {"key": key, "label": short_key(key), "url": None}
+    return {
+        "key": key,
+        "label": person_label(person),
+        "url": url_for("teams.person_page", key=key),
+    }
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _window_json(wanted: Window) -> dict[str, Any]:
+    query = wanted.query()
+    return {
+        "since": query.get("since"),
+        "until": query.get("until"),
+        "channels": query.get("channel"),
+    }
+
+
+# -- one team's ego map --------------------------------------------------------------------------
+
+
+def build_ego(team: str, wanted: Window, *, limit: int = EGO_LIMIT) -> dict[str, Any]:
+    """A team in the middle, its neighbouring teams around it, and the ties among them."""
+    teams = team_graph(people_graph(wanted))
+    try:
+        ego = ego_network(teams, team, limit=limit)
+    except KeyError:
+        raise NotFound(f"no team {team!r} with members") from None
+    centre = teams.vs.find(name=team)
+    data: dict[str, Any] = {"team": team, "window": _window_json(wanted), "limit": limit}
+    if not group_visible(centre["size"]):
+        return {**data, "hidden": True, "message": hidden_text(), "nodes": [], "edges": []}
+    outside = teams.es.select(_incident=[centre.index])
+    positions = ego_layout(ego)
+    visible = [group_visible(size) for size in ego.vs["size"]]
+    nodes = [
+        _node(v, x, y, shown) for v, (x, y), shown in zip(ego.vs, positions, visible, strict=True)
+    ]
+    names = ego.vs["name"]
+    edges = []
+    for e in ego.es:
+        edge: dict[str, Any] = {
+            "source": names[e.source],
+            "target": names[e.target],
+            "ego": team in (names[e.source], names[e.target]),
+        }
+        if visible[e.source] and visible[e.target]:
+            edge.update(weight=round(e["weight"], 3), count=e["count"], pairs=e["pairs"])
+        edges.append(edge)
+    return {
+        **data,
+        "hidden": False,
+        "neighbours": len(outside),
+        "shown": ego.vcount() - 1,
+        "internal_weight": round(centre["internal_weight"], 3),
+        "external_weight": round(sum(outside["weight"]) if len(outside) else 0.0, 3),
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def _node(v: Any, x: float, y: float, shown: bool) -> dict[str, Any]:
+    node = {
+        "id": v["name"],
+        "label": v["name"].split("/", 1)[-1],
+        "department": v["department"],
+        "is_it": v["is_it"],
+        "ego": v["ego"],
+        "visible": shown,
+        "url": url_for("teams.team_page", team=v["name"]),
+        "x": round(x, 4),
+        "y": round(y, 4),
+    }
+    if shown:
+        node["size"] = v["size"]
+    return node
+
+
+def _limit() -> int:
+    value = request.args.get("limit", "").strip()
+    if not value:
+        return EGO_LIMIT
+    if not value.isdigit() or not 1 <= int(value) <= 50:
+        raise InvalidInput("must be a whole number from 1 to 50", field="limit", value=value)
+    return int(value)
+
+
+# -- views ----------------------------------------------------------------------------------------
+
+
+@bp.get("/isolated")
+def page() -> str:
+    """Isolated teams, ranked, with the reasons and a small ego map each."""
+    wanted = window()
+    data_page = "data.page" in current_app.view_functions
+    return render_template(
+        "isolation/page.html",
+        data=build_isolated(wanted),
+        wanted=_window_json(wanted),
+        channels=[c.value for c in Channel],
+        data_url=url_for("data.page") if data_page else None,
+    )
+
+
+@bp.get("/api/isolated")
+def isolated_api():  # noqa: ANN201 - Flask view
+    """Isolated teams as JSON (``message`` says how to run the analysis when there is none)."""
+    return jsonify({"ok": True, **build_isolated(window())})
+
+
+@bp.get("/api/isolated/<path:team>/ego")
+def ego_api(team: str):  # noqa: ANN201 - Flask view
+    """One team's ego map: the team, its neighbouring teams and tie weights, with positions."""
+    wanted = window()
+    return jsonify({"ok": True, **build_ego(team, wanted, limit=_limit())})
