@@ -88,16 +88,7 @@ def ingest_files(
         "tickets": pipeline.ingest_tickets,
         "meetings": pipeline.ingest_meetings,
     }
-    if kind not in ingestors:
-        raise InvalidInput(f"must be one of {', '.join(KINDS)}", field="kind", value=kind)
-    if preset and kind != "tickets":
-        raise InvalidInput("goes with tickets only", field="preset", value=preset)
-    if preset and preset not in TICKET_PRESETS:
-        raise InvalidInput(
-            f"must be one of {', '.join(TICKET_PRESETS)}", field="preset", value=preset
-        )
-    if mapping and kind not in ("tickets", "email"):
-        raise InvalidInput("goes with tickets or email only", field="mapping", value=str(mapping))
+    check_ingest_options(kind, preset=preset, mapping=mapping)
     options: dict[str, Any] = {}
     if kind == "tickets":
         options["preset"] = preset
@@ -112,6 +103,20 @@ def ingest_files(
     return ingestors[kind](
         paths, get_store(), identity_settings(), strict=strict, progress=progress, **options
     )
+
+
+def check_ingest_options(kind: str, *, preset: str | None, mapping: object = None) -> None:
+    """Raise :class:`~graph.errors.InvalidInput` naming the option that does not fit ``kind``."""
+    if kind not in KINDS:
+        raise InvalidInput(f"must be one of {', '.join(KINDS)}", field="kind", value=kind)
+    if preset and kind != "tickets":
+        raise InvalidInput("goes with tickets only", field="preset", value=preset)
+    if preset and preset not in TICKET_PRESETS:
+        raise InvalidInput(
+            f"must be one of {', '.join(TICKET_PRESETS)}", field="preset", value=preset
+        )
+    if mapping and kind not in ("tickets", "email"):
+        raise InvalidInput("goes with tickets or email only", field="mapping", value=str(mapping))
 
 
 def run_ingest(
