@@ -61,7 +61,7 @@ def guarded(app):
 
     @app.before_request
     def as_viewer() -> None:
-        g.viewer = Viewer("guest", "viewer", identify=False)
+        g.viewer = Viewer("guest", "analyst", identify=False)
 
     fill(app)
     assert app.test_cli_runner().invoke(args=["analyze"]).exit_code == 0

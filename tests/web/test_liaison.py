@@ -72,7 +72,7 @@ def guarded(app):
 
     @app.before_request
     def as_viewer() -> None:
-        g.viewer = Viewer("guest", "viewer", identify=False)
+        g.viewer = Viewer("guest", "analyst", identify=False)
 
     fill(app)
     yield app.test_client()
