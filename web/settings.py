@@ -59,6 +59,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Most bytes a zipped maildir upload may unpack to (guards against zip bombs).",
     ),
     Setting("UPLOAD_ZIP_MAX_FILES", 500_000, "Most files a zipped maildir upload may hold."),
+    Setting(
+        "ACCOUNTS_PATH",
+        None,
+        "App database of users and the audit log; default `instance/accounts.sqlite3`.",
+    ),
+    Setting("SESSION_HOURS", 12, "A login lasts this many hours; then log in again."),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        None,
+        "Send the session cookie over HTTPS only; default on unless DEBUG or TESTING.",
+    ),
+    Setting(
+        "LOGIN_ATTEMPTS",
+        5,
+        "Failed logins allowed per user name and per client address within "
+        "`LOGIN_WINDOW_MINUTES`; more get 429 with `Retry-After`.",
+    ),
+    Setting("LOGIN_WINDOW_MINUTES", 15, "The window of `LOGIN_ATTEMPTS`, in minutes."),
+    Setting(
+        "MIN_GROUP_SIZE",
+        5,
+        "Groups smaller than this are hidden from analysts and viewers (not from admins).",
+    ),
 )
 
 
@@ -67,4 +90,5 @@ def defaults(instance_path: str) -> dict[str, Any]:
     config = {s.name: s.default for s in SETTINGS}
     config["SQLITE_PATH"] = os.path.join(instance_path, "bridgework.sqlite3")
     config["DATA_DIR"] = os.path.join(instance_path, "data")
+    config["ACCOUNTS_PATH"] = os.path.join(instance_path, "accounts.sqlite3")
     return config
