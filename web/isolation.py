@@ -34,6 +34,7 @@ from web.policy import group_visible
 from web.policy import min_group_size
 from web.policy import person_label
 from web.policy import short_key
+from web.policy import viewer
 from web.store import get_store
 
 bp = Blueprint("isolation", __name__)
@@ -112,10 +113,12 @@ def _team(
     top = found.get("concentration")
     carrier = None
     reasons = list(found.get("reasons", []))
-    if top:
+    if top and viewer().role in ("analyst", "admin"):
         person = _person(top["top_member"], people)
         carrier = {**person, "share": round(top["top_share"], 3)}
         reasons = [r.replace(top["top_member"], person["label"]) for r in reasons]
+    elif top:  # viewers see groups, not the people in them
+        reasons = [r.replace(top["top_member"], "one member") for r in reasons]
     return {
         **row,
         "flagged": bool(reasons),

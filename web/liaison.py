@@ -40,6 +40,7 @@ from web.policy import group_visible
 from web.policy import min_group_size
 from web.policy import person_label
 from web.policy import short_key
+from web.policy import viewer
 from web.store import get_store
 
 bp = Blueprint("liaison", __name__)
@@ -84,6 +85,11 @@ def live(wanted: Window) -> Live:
         cross=cross_ties(graph),
         channels=channels,
     )
+
+
+def sees_people() -> bool:
+    """Whether the viewer may see who is behind a cell (analysts and admins, not viewers)."""
+    return viewer().role in ("analyst", "admin")
 
 
 def heat(score: float) -> int:
@@ -185,14 +191,12 @@ def _cell(unit: str, team: str, found: Live, wanted: Window) -> dict[str, Any]:
     ties = found.cross.get((team, unit), [])
     if score is None or not ties:
         return {"it_team": team, "state": "empty"}
-    query = {"unit": unit, "it_team": team, **wanted.query()}
-    return {
-        "it_team": team,
-        "state": "scored",
-        **_figures(score, ties),
-        "url": url_for("liaison.cell_page", **query),
-        "api": url_for("liaison.cell_api", **query),
-    }
+    cell = {"it_team": team, "state": "scored", **_figures(score, ties)}
+    if sees_people():  # the drill-down names people
+        query = {"unit": unit, "it_team": team, **wanted.query()}
+        cell["url"] = url_for("liaison.cell_page", **query)
+        cell["api"] = url_for("liaison.cell_api", **query)
+    return cell
 
 
 def _figures(score: LiaisonScore, ties: list[CrossTie]) -> dict[str, Any]:
@@ -226,11 +230,15 @@ def _components(components: Mapping[str, float | None]) -> dict[str, float | Non
 
 
 def _overall(unit: dict[str, Any], people: dict[str, Person]) -> dict[str, Any]:
-    """A unit's overall score from the snapshot, with its named liaisons."""
-    liaisons = [
-        {**_person(key, people), "share": round(share, 3)}
-        for key, share in unit.get("liaison", {}).get("liaisons", [])
-    ]
+    """A unit's overall score from the snapshot, with its named liaisons (``None`` for viewers)."""
+    liaisons = (
+        [
+            {**_person(key, people), "share": round(share, 3)}
+            for key, share in unit.get("liaison", {}).get("liaisons", [])
+        ]
+        if sees_people()
+        else None
+    )
     return {
         "score": round(unit["score"], 1),
         "heat": heat(unit["score"]),
@@ -348,6 +356,7 @@ def matrix_page() -> str:
         wanted=window_json(wanted),
         channels=[c.value for c in Channel],
         hidden=hidden_text(),
+        people=sees_people(),
     )
 
 

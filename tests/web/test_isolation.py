@@ -298,3 +298,20 @@ def test_demo_ego_map_agrees_with_the_team_map(demo):
         assert edge["weight"] == weights[frozenset((edge["source"], edge["target"]))]
     assert [n["id"] for n in ego["nodes"] if n["ego"]] == [team]
     assert client.get(f"/api/isolated/{team}/ego").get_json() == ego  # seeded layout
+
+
+def test_viewers_see_no_people_in_the_reasons(app):
+    app.config["MIN_GROUP_SIZE"] = 1
+
+    @app.before_request
+    def as_viewer() -> None:
+        g.viewer = Viewer("cio", "viewer", identify=False)
+
+    fill(app)
+    assert app.test_cli_runner().invoke(args=["analyze"]).exit_code == 0
+    data = app.test_client().get("/api/isolated").get_json()
+    north = next(t for t in data["teams"] if t["team"] == "Sales/North")
+    assert "one member carries 100 % of outside contact" in north["reasons"]
+    assert all(t.get("carrier") is None for t in data["teams"])
+    assert not any("a1" in r for t in data["teams"] for r in t.get("reasons", []))
+    close_store(app)

@@ -79,6 +79,22 @@ def guarded(app):
     close_store(app)
 
 
+@pytest.fixture
+def viewing(app):
+    """The analysed small store seen by a viewer: group-level figures, no people."""
+
+    app.config["MIN_GROUP_SIZE"] = 1
+
+    @app.before_request
+    def as_viewer() -> None:
+        g.viewer = Viewer("cio", "viewer", identify=False)
+
+    fill(app)
+    assert app.test_cli_runner().invoke(args=["analyze"]).exit_code == 0
+    yield app.test_client()
+    close_store(app)
+
+
 def cells(data: dict) -> dict[tuple[str, str], dict]:
     return {(row["unit"], c["it_team"]): c for row in data["units"] for c in row["cells"]}
 
@@ -384,3 +400,14 @@ def test_demo_window_after_the_data_has_no_ties(demo):
     assert "cell-link" not in page
     data = client.get("/api/liaison").get_json()
     assert page.count(">no ties</td>") == len(data["units"]) * len(data["it_teams"])
+
+
+def test_viewers_get_figures_but_no_people(viewing):
+    data = viewing.get("/api/liaison").get_json()
+    scored = [c for c in cells(data).values() if c["state"] == "scored"]
+    assert scored and all("url" not in c and "api" not in c for c in scored)
+    assert all(r["overall"]["score"] is not None for r in data["units"])
+    assert all(r["overall"]["liaisons"] is None for r in data["units"])
+    page = viewing.get("/liaison").get_data(as_text=True)
+    assert "cell-link" not in page and "/people/" not in page
+    assert "names need analyst access" in page and "Dee" not in page
