@@ -57,6 +57,7 @@ KIND_HELP = {
 #: ledger rows the Data page lists
 RUNS_SHOWN = 50
 FRESHNESS = "bridgework.freshness"
+ANALYSED = "bridgework.analysed"
 
 
 @bp.record_once
@@ -276,7 +277,8 @@ def parse_example(text: str, source: str, reasons: list[str]) -> tuple[str, dict
 def freshness() -> dict[str, Any]:
     """How fresh the data is: newest interaction month, last ingest, last analysis.
 
-    The newest month reads every tie, so it is kept until the ledger changes.
+    The newest month reads every tie, so it is kept until the ledger changes;
+    the analysis time is kept per snapshot version.
     """
     store = get_store()
     last = store.runs(limit=1)
@@ -286,10 +288,6 @@ def freshness() -> dict[str, Any]:
         newest = max((tie.last_seen for tie in store.ties()), default=None)
         cached = (key, newest.strftime("%Y-%m") if newest else None)
         current_app.extensions[FRESHNESS] = cached
-    try:
-        analysed = store.snapshot(JOBS[-1]).created.isoformat()
-    except NotFound:
-        analysed = None
     counts = store.counts()
     return {
         "people": counts.people,
@@ -297,8 +295,24 @@ def freshness() -> dict[str, Any]:
         "newest_month": cached[1],
         "last_run": last[0].finished.isoformat() if last else None,
         "last_run_file": _file_name(last[0].source) if last else None,
-        "last_analysis": analysed,
+        "last_analysis": _last_analysis(),
     }
+
+
+def _last_analysis() -> str | None:
+    """When the last job of the last analysis saved its snapshot (read once per version)."""
+    store = get_store()
+    versions = store.snapshot_versions(JOBS[-1])
+    if not versions:
+        return None
+    cached = current_app.extensions.get(ANALYSED)
+    if cached is None or cached[0] != versions[-1]:
+        try:
+            created = store.snapshot(JOBS[-1], versions[-1]).created.isoformat()
+        except NotFound:  # erased in between
+            return None
+        cached = current_app.extensions[ANALYSED] = (versions[-1], created)
+    return cached[1]
 
 
 # -- starting tasks -------------------------------------------------------------------------
