@@ -73,8 +73,11 @@ def live(wanted: Window) -> Live:
     chosen = list(wanted.channels) if wanted.channels else None
     ties = list(store.ties(since=wanted.since, until=wanted.until, channels=chosen, by_month=True))
     graph = person_graph(people.values(), ties)
-    channels = pair_channels(ties)
-    monthly = monthly_liaison_volume(graph, ties, it_team="team") if ties else None
+    it = {key for key, p in people.items() if p.is_it}
+    cross = [t for t in ties if (t.source in it) != (t.target in it)]  # all the cells need
+    channels = pair_channels(cross)
+    months = sorted({t.month for t in ties if t.month})  # quiet months count as 0
+    monthly = monthly_liaison_volume(graph, cross, it_team="team", months=months) if cross else None
     scores = it_team_liaison_score(graph, channels=channels, monthly=monthly)
     return Live(
         people=people,
