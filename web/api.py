@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections import defaultdict
+from importlib import resources
 from typing import Any
 
 import igraph as ig
 from flask import Blueprint
+from flask import Response
 from flask import jsonify
 from flask import request
 from flask import url_for
@@ -40,6 +42,13 @@ SEARCH_LIMIT = 20
 def counts():  # noqa: ANN201 - Flask view
     """Counts of people, teams and interactions per channel."""
     return jsonify({"ok": True, **get_store().counts().as_dict()})
+
+
+@bp.get("/openapi.yaml")
+def openapi() -> Response:
+    """This API described in OpenAPI 3.1."""
+    text = resources.files("web").joinpath("openapi.yaml").read_text(encoding="utf-8")
+    return Response(text, mimetype="application/yaml")
 
 
 @bp.get("/overview")
