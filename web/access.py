@@ -46,7 +46,6 @@ class Rule:
 
 OPEN = Rule(PUBLIC)
 GROUP = Rule("viewer")
-GROUP_EXPORT = Rule("viewer", audit="export")
 PERSON = Rule("analyst", audit="view")
 ANALYST = Rule("analyst")
 EXPORT = Rule("analyst", audit="export")
@@ -60,6 +59,7 @@ ACCESS: dict[str, Rule] = {
     "views.index": GROUP,
     "views.network_map": GROUP,
     "api.counts": GROUP,
+    "api.openapi": GROUP,
     "api.overview": GROUP,
     "api.team_map": GROUP,
     "api.team_people": PERSON,
@@ -82,13 +82,14 @@ ACCESS: dict[str, Rule] = {
     "teams.api_team": PERSON,
     "teams.person_page": PERSON,
     "teams.api_person": PERSON,
-    # downloads: tables and graphs name people; the map pictures show teams only
+    # downloads: tables and graphs name people (audited); the map pictures show teams only
+    # (not audited: the Exports page shows the map picture as a preview)
     "exports.page": ANALYST,
     "exports.api_exports": ANALYST,
     "exports.table_csv": EXPORT,
     "exports.graph_file": EXPORT,
-    "exports.map_svg": GROUP_EXPORT,
-    "exports.map_png": GROUP_EXPORT,
+    "exports.map_svg": GROUP,
+    "exports.map_png": GROUP,
     "exports.report": PERSON,
     "exports.api_report": PERSON,
     # uploads, ingest runs (file names), analysis jobs
