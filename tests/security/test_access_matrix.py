@@ -44,6 +44,7 @@ GROUP = {
     "views.index",
     "views.network_map",
     "api.counts",
+    "api.openapi",
     "api.overview",
     "api.team_map",
     "liaison.matrix_page",
