@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from tests.browser.conftest import browser  # noqa: F401 - the shared Chromium fixture
 from tests.browser.conftest import screenshot
 from tests.security.helpers import PASSWORD
+from tests.security.helpers import browser_login
 from tests.security.helpers import make_user
 from tests.security.helpers import secure_app
 from web.store import close_store
@@ -102,9 +103,8 @@ def test_admin_logs_in_browses_every_page_and_logs_out(site, csp_browser):
 
 def test_viewer_sees_only_group_pages(site, csp_browser):
     driver = csp_browser
-    driver.get(site + "/")
-    log_in(driver, "cio")
-    WebDriverWait(driver, 10).until(ec.url_to_be(site + "/"))
+    browser_login(driver, site, "cio")
+    assert driver.current_url == site + "/"
     nav = driver.find_element(By.CSS_SELECTOR, "header.top nav").text
     assert "Overview" in nav and "Liaison" in nav
     assert "Exports" not in nav and "Data" not in nav

@@ -6,10 +6,12 @@ import pytest
 from flask import jsonify
 
 from tests.security.helpers import PASSWORD
+from tests.security.helpers import SignedInClient
 from tests.security.helpers import client_as
 from tests.security.helpers import form_token
 from tests.security.helpers import make_user
 from tests.security.helpers import session_token
+from tests.security.helpers import sign_in
 from web import access
 
 
@@ -83,3 +85,19 @@ def test_new_token_after_login(app):
     before = form_token(client)
     client.post("/login", data={"name": "ann", "password": PASSWORD, "csrf_token": before})
     assert session_token(client) != before
+
+
+def test_signed_in_client_for_older_tests(echo):
+    echo.test_client_class = SignedInClient
+    client = echo.test_client()
+    assert client.get("/api/audit").status_code == 200  # an admin
+    assert client.post("/api/_echo").get_json() == {"ok": True}  # the header is sent
+    assert client.post("/api/_echo", headers={"X-CSRF-Token": "forged"}).status_code == 400
+    assert echo.test_client().get("/").status_code == 200  # the user exists already
+
+
+def test_sign_in_as_another_role(app):
+    client = app.test_client()
+    user = sign_in(client, "vic", "viewer")
+    assert user.role == "viewer"
+    assert client.get("/").status_code == 200 and client.get("/api/audit").status_code == 403
