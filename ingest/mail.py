@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -25,14 +26,21 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
 from email.utils import parsedate_to_datetime
+from operator import attrgetter
 from pathlib import Path
 
 from ingest.errors import IngestError
 from ingest.identity import canonical_address
 
 __all__ = [
+    "EARLIEST_DATE",
+    "FUTURE_SLACK",
     "MailAddress",
     "MailHeader",
+    "decoded_text",
+    "list_id_value",
+    "message_files",
+    "parse_date",
     "parse_headers",
     "read_eml",
     "read_maildir",
@@ -45,10 +53,13 @@ _FROM_LINE = re.compile(rb"^From ", re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _PARSER = BytesHeaderParser(policy=compat32)
-_EARLIEST = datetime(1971, 1, 1, tzinfo=UTC)
-_FUTURE_SLACK = timedelta(days=2)
+#: dates before this instant are implausible
+EARLIEST_DATE = datetime(1971, 1, 1, tzinfo=UTC)
+#: dates later than now plus this are implausible
+FUTURE_SLACK = timedelta(days=2)
 _READ_CHUNK = 16384
 _SURROGATES = re.compile("[\udc80-\udcff]")
+_LIST_ID = re.compile(r"<([^<>]+)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +68,10 @@ class MailAddress:
 
     name: str
     address: str
+
+    def __reduce__(self) -> tuple[type[MailAddress], tuple[str, str]]:
+        """Pickle as a constructor call (faster than the dataclass default)."""
+        return MailAddress, (self.name, self.address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,13 @@ class MailHeader:
     def automated(self) -> bool:
         """True for auto-submitted or bulk/list/junk precedence mail."""
         return self.auto_submitted or self.precedence in {"bulk", "list", "junk"}
+
+    def __reduce__(self) -> tuple[type[MailHeader], tuple[object, ...]]:
+        """Pickle as a constructor call: worker processes send many of these."""
+        return MailHeader, _header_values(self)
+
+
+_header_values = attrgetter(*(f.name for f in fields(MailHeader)))
 
 
 def split_mbox(data: bytes | mmap.mmap) -> Iterator[tuple[int, bytes]]:
@@ -143,7 +165,7 @@ def parse_headers(raw: bytes, *, source: str, record: str) -> MailHeader:
         date=parse_date(msg.get("Date"), **where),
         in_reply_to=_text(msg.get("In-Reply-To", "")).strip(),
         references=tuple(_text(msg.get("References", "")).split()),
-        subject_hash=subject_hash(_decoded(msg.get("Subject", ""))),
+        subject_hash=subject_hash(decoded_text(msg.get("Subject", ""))),
         list_id=_list_id(msg),
         auto_submitted=_text(msg.get("Auto-Submitted", "no")).strip().lower() != "no",
         precedence=_text(msg.get("Precedence", "")).strip().lower(),
@@ -167,7 +189,7 @@ def parse_date(value: object, *, source: str, record: str) -> datetime:
             "Date has no UTC offset", source=source, record=record, field="Date", value=text
         )
     parsed = parsed.astimezone(UTC)
-    if not _EARLIEST <= parsed <= datetime.now(UTC) + _FUTURE_SLACK:
+    if not EARLIEST_DATE <= parsed <= datetime.now(UTC) + FUTURE_SLACK:
         raise IngestError(
             "implausible Date", source=source, record=record, field="Date", value=text
         )
@@ -188,8 +210,12 @@ def _text(value: object) -> str:
     return text
 
 
-def _decoded(value: object) -> str:
-    """RFC 2047-decode a header value; undecodable words are kept as written."""
+def decoded_text(value: object) -> str:
+    """RFC 2047-decode a header value; undecodable words are kept as written.
+
+    >>> decoded_text("=?utf-8?q?Zo=C3=AB?= B")
+    'Zoë B'
+    """
     text = _text(value)
     if "=?" not in text:
         return text
@@ -208,7 +234,7 @@ def _all_addresses(values: Iterable[object]) -> list[MailAddress | None]:
     for name, address in getaddresses([_text(v) for v in values]):
         canonical = canonical_address(address)
         if canonical:
-            found.append(MailAddress(_decoded(name).strip(), canonical))
+            found.append(MailAddress(decoded_text(name).strip(), canonical))
         elif name or address:
             found.append(None)
     return found
@@ -221,8 +247,17 @@ def _address_list(msg: Message, field: str) -> tuple[tuple[MailAddress, ...], in
 
 
 def _list_id(msg: Message) -> str:
-    value = _text(msg.get("List-Id", "")).strip()
-    match = re.search(r"<([^<>]+)>", value)
+    return list_id_value(_text(msg.get("List-Id", "")))
+
+
+def list_id_value(value: str) -> str:
+    """The list identifier of a ``List-Id`` value: the part in angle brackets, lower-cased.
+
+    >>> list_id_value(" Team news <Team.Example.com> ")
+    'team.example.com'
+    """
+    value = value.strip()
+    match = _LIST_ID.search(value)
     return (match.group(1) if match else value).strip().lower()
 
 
@@ -271,11 +306,12 @@ def read_maildir(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes]]:
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"no such maildir: {root}")
-    for file in _message_files(root):
+    for file in message_files(root):
         yield file.relative_to(root).as_posix(), read_header_block(file)
 
 
-def _message_files(root: Path) -> Iterator[Path]:
+def message_files(root: Path) -> Iterator[Path]:
+    """The message files of a maildir tree, in the order :func:`read_maildir` reads them."""
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if d != "tmp" and not d.startswith("."))
         for name in sorted(files, key=_natural):
