@@ -28,6 +28,7 @@ import icalendar
 from ingest import directory
 from ingest import ical
 from ingest import mail
+from ingest import scan
 from ingest import tickets
 from ingest import trace
 from ingest.errors import IngestError
@@ -168,6 +169,7 @@ def ingest_email(
     strict: bool = False,
     progress: Progress = None,
     trace_mapping: ColumnMapping | None = None,
+    workers: int | None = None,
 ) -> list[IngestReport]:
     """Ingest mbox files, ``.eml`` files, maildir folders or message-trace CSVs.
 
@@ -181,6 +183,13 @@ def ingest_email(
     with different Message-IDs) count once: the ref of e-mail ties is the
     message fingerprint, and repeats are counted in ``notes`` as
     ``duplicate message``. See :mod:`ingest.ties` for the weighting.
+
+    Headers are read by the fast scanner of :mod:`ingest.scan` (the
+    standard library parses what it cannot, with identical results).
+    ``workers`` processes parse each mbox or maildir (``None``: two for
+    mbox files of :data:`ingest.scan.AUTO_WORKERS_BYTES` or more, else one);
+    records are still converted and stored in file order, so the results do
+    not depend on it.
     """
     resolver = Resolver(settings, sink.people())
     seen: set[str] = set()
@@ -188,15 +197,12 @@ def ingest_email(
     def read(path: Path, report: IngestReport) -> Iterable[tuple[str, object]]:
         if _is_trace(path):
             return _trace_records(path, report, trace_mapping)
-        return _mail_records(path)
+        return scan.read_mail(path, workers=workers)
 
     def convert(raw: object, source: str, record: str, report: IngestReport) -> list[Interaction]:
         if isinstance(raw, IngestError):
             raise raw
-        if isinstance(raw, mail.MailHeader):
-            header = raw
-        else:
-            header = mail.parse_headers(raw, source=source, record=record)  # type: ignore[arg-type]
+        header: mail.MailHeader = raw  # type: ignore[assignment]
         ref = mail_fingerprint(header, settings.key)
         if ref in seen:
             report.notes["duplicate message"] += 1
@@ -211,14 +217,6 @@ def ingest_email(
 
 def _is_trace(path: Path) -> bool:
     return path.is_file() and path.name.lower().removesuffix(".gz").endswith(".csv")
-
-
-def _mail_records(path: Path) -> Iterator[tuple[str, bytes]]:
-    if path.is_dir():
-        return mail.read_maildir(path)
-    with open(path, "rb") as handle:
-        is_mbox = handle.read(5) == b"From "
-    return mail.read_mbox(path) if is_mbox else mail.read_eml(path)
 
 
 def _trace_records(

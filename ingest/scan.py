@@ -1,0 +1,548 @@
+"""Fast path for e-mail headers: the common case without the generic parser.
+
+:func:`fast_header` reads a raw header block (as sliced by
+:func:`ingest.mail.split_mbox` or :func:`ingest.mail.read_header_block`)
+with a few regular expressions and returns the :class:`~ingest.mail.MailHeader`
+that :func:`ingest.mail.parse_headers` would return, or ``None`` when the
+block is not plain enough to be sure. :func:`parse_block` then falls back to
+the standard library path, so every block gives exactly the slow path's
+record or error.
+
+The fast path takes a block only when all of this holds (anything else goes
+to the standard library):
+
+* every byte is printable ASCII, tab, or part of a line end (``LF`` or
+  ``CRLF``): no 8-bit bytes, no lone ``CR``, no other control characters;
+* every line is a header line (``name:`` with a name of printable
+  characters other than ``:``) or a continuation line (leading space or
+  tab), and the first line is not a continuation;
+* every From/To/Cc/Bcc value is a comma-separated list of plain entries:
+  ``local@domain``, ``<local@domain>``, ``words <local@domain>`` or
+  ``"quoted text" <local@domain>``; no comments, groups, source routes,
+  escapes in quoted strings, empty entries or white space inside an
+  address;
+* there is a sender address, and ``Date`` is ``[Day, ]D Mon YYYY H:MM[:SS]
+  ±HHMM`` (optionally followed by white space and anything else) with a
+  year from 1971 on and a plausible instant.
+
+Display names and subjects are decoded by the same helper as the slow path,
+so encoded words (``=?utf-8?q?...?=``) in them are fine. Parsed address
+lists, decoded names and subject hashes are cached by their raw text (the
+caches are cleared when they grow past :data:`CACHE_LIMIT` entries).
+
+The readers (:func:`read_mail`, :func:`scan_mbox`) yield ``(record,
+MailHeader | IngestError)`` in the order of the slow readers, with the same
+record ids. With ``workers > 1`` an mbox is cut into byte ranges at message
+boundaries (a maildir into runs of files) that worker processes parse; the
+results are merged back in file order, so the output is identical.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import re
+import threading
+from collections.abc import Iterator
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from multiprocessing import get_all_start_methods
+from multiprocessing import get_context
+from pathlib import Path
+
+from ingest.errors import IngestError
+from ingest.identity import canonical_address
+from ingest.mail import EARLIEST_DATE
+from ingest.mail import FUTURE_SLACK
+from ingest.mail import MailAddress
+from ingest.mail import MailHeader
+from ingest.mail import decoded_text
+from ingest.mail import list_id_value
+from ingest.mail import message_files
+from ingest.mail import parse_headers
+from ingest.mail import read_header_block
+from ingest.mail import subject_hash
+
+__all__ = [
+    "AUTO_WORKERS_BYTES",
+    "CACHE_LIMIT",
+    "Parsed",
+    "clear_caches",
+    "default_workers",
+    "fast_header",
+    "header_blocks",
+    "parse_block",
+    "read_mail",
+    "scan_maildir",
+    "scan_mbox",
+]
+
+#: parsed record or the error that :func:`ingest.mail.parse_headers` raised
+Parsed = MailHeader | IngestError
+
+CACHE_LIMIT = 50_000
+#: with ``workers=None``, files at least this big are parsed by two processes
+AUTO_WORKERS_BYTES = 64 * 1024 * 1024
+#: messages per maildir task, bytes per mbox task
+_FILES_PER_TASK = 2000
+_BYTES_PER_TASK = 8 * 1024 * 1024
+
+_NEXT_FROM = re.compile(rb"\nFrom ")
+_BLOCK = re.compile(rb"(?:[!-9;-~]+:[^\n]*\n(?:[ \t][^\n]*\n)*)+")
+_PLAIN = bytes(range(32, 127)) + b"\t\r\n"
+_WANTED = (
+    "from|to|cc|bcc|date|message-id|in-reply-to|references|subject|list-id|"
+    "auto-submitted|precedence"
+)
+_FIELD = re.compile(rf"\n({_WANTED}):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE)
+
+_WS = r"[ \t\r\n]*"
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
+_ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+"
+_ENTRY = (
+    rf'"([^"\\\r\n]*)"{_WS}<({_ADDR})>'
+    rf"|({_ATOM}(?:[ \t\r\n]+{_ATOM})*)?{_WS}<({_ADDR})>"
+    rf"|({_ADDR})"
+)
+_ENTRIES = re.compile(_ENTRY)
+_LIST = re.compile(rf"{_WS}(?:{_ENTRY}){_WS}(?:,{_WS}(?:{_ENTRY}){_WS})*")
+
+_DATE = re.compile(
+    r"[ \t]*(?:[A-Za-z]{3},[ \t]+)?(\d{1,2})[ \t]+([A-Za-z]{3})[ \t]+(\d{1,4})[ \t]+"
+    r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?[ \t]+([+-])(\d\d)(\d\d)(?:\s[\s\S]*)?"
+)
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_NONE: tuple[tuple[MailAddress, ...], int] = ((), 0)
+
+_lists: dict[str, tuple[tuple[MailAddress, ...], int]] = {"": _NONE}
+_subjects: dict[str, str] = {}
+_mailboxes: dict[tuple[str, str], MailAddress | None] = {}
+_MISSING = object()
+_offsets: dict[int, timedelta] = {}
+
+
+def clear_caches() -> None:
+    """Forget cached address lists, mailboxes and subject hashes (e.g. between benchmark runs)."""
+    _lists.clear()
+    _lists[""] = _NONE
+    _mailboxes.clear()
+    _subjects.clear()
+
+
+# --- one header block -----------------------------------------------------
+
+
+def fast_header(block: bytes, limit: datetime | None = None) -> MailHeader | None:
+    """The record :func:`~ingest.mail.parse_headers` gives for ``block``, or ``None``.
+
+    ``None`` means the block is not plain enough (see the module docstring)
+    or is unusable (no sender, bad date): the caller must use the standard
+    library path, which gives the record or the located error. ``limit`` is
+    the latest plausible date (now plus the slack of
+    :func:`~ingest.mail.parse_date`); dates after it return ``None``.
+
+    >>> block = b"From: Ada <ada@example.com>\\nTo: b@example.com\\nDate: Tue, 5 Mar 2024 10:00:00 +0100\\n"
+    >>> fast_header(block).sender
+    MailAddress(name='Ada', address='ada@example.com')
+    >>> fast_header(b"From: =?utf-8?q?Ad=C3=A0?= <ada@example.com>\\n") is None  # no Date
+    True
+    """
+    if block.translate(None, _PLAIN) or not _BLOCK.fullmatch(block):
+        return None  # 8-bit or control characters, or a line that is no header line
+    if b"\r" in block:
+        if block.count(b"\r") != block.count(b"\r\n"):
+            return None  # a lone CR ends a line for the standard library
+        pairs = [(n, v.rstrip("\r\n")) for n, v in _FIELD.findall("\n" + block.decode())]
+    else:
+        pairs = _FIELD.findall("\n" + block.decode())
+    first = {name.lower(): value for name, value in reversed(pairs)}
+    get = first.get
+    if len(first) == len(pairs):
+        lists = _lists
+        sender = lists.get(get("from", "")) or _address_list(get("from", ""))
+        to = lists.get(get("to", "")) or _address_list(get("to", ""))
+        cc = lists.get(get("cc", "")) or _address_list(get("cc", ""))
+        bcc = lists.get(get("bcc", "")) or _address_list(get("bcc", ""))
+    else:  # a field given more than once: From/To/Cc/Bcc use every value
+        sender, to, cc, bcc = (_addresses(pairs, field) for field in ("from", "to", "cc", "bcc"))
+    if sender is None or not sender[0] or to is None or cc is None or bcc is None:
+        return None
+    when = _date(get("date", ""), limit or _limit())
+    if when is None:
+        return None
+    list_id = get("list-id")
+    automated = get("auto-submitted")
+    precedence = get("precedence")
+    return MailHeader(  # positional, in field order: several times faster than keywords
+        get("message-id", "").strip(),
+        sender[0][0],
+        to[0],
+        cc[0],
+        bcc[0],
+        when,
+        get("in-reply-to", "").strip(),
+        tuple(get("references", "").split()),
+        _subject(get("subject", "")),
+        list_id_value(list_id) if list_id else "",
+        automated.strip().lower() != "no" if automated is not None else False,
+        precedence.strip().lower() if precedence else "",
+        to[1] + cc[1],
+    )
+
+
+def parse_block(
+    block: bytes, *, source: str, record: str, limit: datetime | None = None
+) -> MailHeader:
+    """:func:`fast_header`, or :func:`~ingest.mail.parse_headers` when it says ``None``."""
+    return fast_header(block, limit) or parse_headers(block, source=source, record=record)
+
+
+#: (addresses, number of entries that are not addresses) of address fields
+_Entries = tuple[tuple[MailAddress, ...], int]
+
+
+def _addresses(pairs: list[tuple[str, str]], field: str) -> _Entries | None:
+    """Every ``field`` value's entries together, as ``getaddresses(get_all(field))``."""
+    good: tuple[MailAddress, ...] = ()
+    bad = 0
+    for name, value in pairs:
+        if name.lower() == field:
+            entries = _address_list(value)
+            if entries is None:
+                return None
+            good += entries[0]
+            bad += entries[1]
+    return good, bad
+
+
+def _address_list(value: str) -> _Entries | None:
+    """The entries of one plain address list as the slow path reads them; ``None`` if not plain."""
+    cached = _lists.get(value)
+    if cached is not None:
+        return cached
+    if not value.strip():
+        entries = _NONE
+    elif _LIST.fullmatch(value):
+        found = [_entry(*groups) for groups in _ENTRIES.findall(value)]
+        good = tuple(a for a in found if a is not None)
+        entries = (good, len(found) - len(good))
+    else:
+        return None
+    if len(_lists) >= CACHE_LIMIT:
+        _lists.clear()
+        _lists[""] = _NONE
+    _lists[value] = entries
+    return entries
+
+
+def _entry(
+    quoted: str, address_q: str, phrase: str, address_p: str, bare: str
+) -> MailAddress | None:
+    """One matched entry as the slow path sees it (``getaddresses``, then canonical form)."""
+    if bare:
+        name, address = "", bare
+    elif address_q:
+        name, address = quoted, address_q
+    else:
+        name, address = " ".join(phrase.split()), address_p
+    key = (name, address)
+    found = _mailboxes.get(key, _MISSING)
+    if found is _MISSING:
+        canonical = canonical_address(address)
+        # not an address: counted as invalid (the entry is never empty)
+        found = MailAddress(decoded_text(name).strip(), canonical) if canonical else None
+        if len(_mailboxes) >= CACHE_LIMIT:
+            _mailboxes.clear()
+        _mailboxes[key] = found
+    return found
+
+
+def _date(text: str, limit: datetime) -> datetime | None:
+    """``parsedate_to_datetime`` in UTC for the plain RFC 5322 form, if plausible; else ``None``."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zh, zm = match.groups()
+    number = _MONTHS.get(month.lower())
+    year_number = int(year)
+    if year_number < 100:  # two-digit years, as the standard library reads them
+        year_number += 1900 if year_number > 68 else 2000
+    if number is None or not EARLIEST_DATE.year <= year_number <= limit.year:
+        return None
+    offset = int(zh) * 3600 + int(zm) * 60
+    if (offset == 0 and sign == "-") or offset >= 86400:
+        return None  # -0000 means "no UTC offset" to the slow path; >= 24 h is an error
+    shift = _offsets.get(-offset if sign == "-" else offset)
+    if shift is None:
+        shift = _offsets[-offset if sign == "-" else offset] = timedelta(
+            seconds=-offset if sign == "-" else offset
+        )
+    try:
+        local = datetime(
+            year_number, number, int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC
+        )
+    except ValueError:
+        return None
+    when = local - shift
+    if not EARLIEST_DATE <= when <= limit:
+        return None
+    return when
+
+
+def _limit() -> datetime:
+    return datetime.now(UTC) + FUTURE_SLACK
+
+
+def _subject(value: str) -> str:
+    digest = _subjects.get(value)
+    if digest is None:
+        if len(_subjects) >= CACHE_LIMIT:
+            _subjects.clear()
+        digest = _subjects[value] = subject_hash(decoded_text(value))
+    return digest
+
+
+# --- mbox -------------------------------------------------------------------
+
+
+def header_blocks(
+    data: bytes | mmap.mmap, start: int = 0, end: int | None = None
+) -> Iterator[bytes]:
+    """Header blocks of the messages in ``data[start:end]``, as :func:`~ingest.mail.split_mbox`.
+
+    ``start`` must be 0 or the start of a line. Every line starting with
+    ``From `` opens a message; text before the first one is ignored; a block
+    ends at the first empty line (``LF`` or ``CRLF``) and gets one ``LF``.
+    """
+    end = len(data) if end is None else end
+    starts = [m.start() + 1 for m in _NEXT_FROM.finditer(data, start, end)]
+    if data[start : start + 5] == b"From ":
+        starts.insert(0, start)
+    starts.append(end)
+    find = data.find
+    for index in range(len(starts) - 1):
+        first, stop = starts[index], starts[index + 1]
+        line_end = find(b"\n", first, stop)
+        if line_end < 0:
+            yield b""
+            continue
+        yield _block(data, line_end + 1, stop)
+
+
+def _block(data: bytes | mmap.mmap, start: int, stop: int) -> bytes:
+    """The header block from ``start``: up to the first ``\\r?\\n\\r?\\n`` before ``stop``."""
+    if data[start : start + 1] == b"\n" or data[start : start + 2] == b"\r\n":
+        return b""
+    lf = data.find(b"\n\n", start, stop)
+    crlf = data.find(b"\n\r\n", start, lf + 2 if lf >= 0 else stop)
+    cut = crlf if crlf >= 0 else lf
+    if cut < 0:
+        return data[start:stop] + b"\n"
+    if cut > start and data[cut - 1 : cut] == b"\r":
+        return data[start : cut - 1] + b"\n"
+    return data[start : cut + 1]
+
+
+def scan_mbox(
+    path: str | os.PathLike[str], *, workers: int | None = 1
+) -> Iterator[tuple[str, Parsed]]:
+    """``(message index, record or error)`` for every message of an mbox file.
+
+    The same records, ids and errors as :func:`~ingest.mail.read_mbox` plus
+    :func:`~ingest.mail.parse_headers`. ``workers`` > 1 parses byte ranges in
+    that many processes (``None``: :func:`default_workers`).
+    """
+    source = str(path)
+    workers = default_workers(path) if workers is None else workers
+    if workers > 1:
+        ranges = _mbox_ranges(path, _BYTES_PER_TASK)
+        if len(ranges) > 1:
+            tasks = [(source, start, end) for start, end in ranges]
+            results = _parallel(_scan_range, tasks, workers)
+            yield from _located(source, (r for chunk in results for r in chunk), _numbers())
+            return
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            limit = _limit()
+            for index, block in enumerate(header_blocks(data)):
+                record = str(index)
+                header = fast_header(block, limit)
+                if header is None:
+                    try:
+                        header = parse_headers(block, source=source, record=record)
+                    except IngestError as err:
+                        yield record, err
+                        continue
+                yield record, header
+
+
+def _scan_range(source: str, start: int, end: int) -> list[MailHeader | bytes]:
+    """Worker: records of the messages in one byte range; the raw block when one fails."""
+    out: list[MailHeader | bytes] = []
+    with open(source, "rb") as handle:
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            limit = _limit()
+            for block in header_blocks(data, start, end):
+                out.append(_parse_or_block(block, source, limit))
+    return out
+
+
+def _parse_or_block(block: bytes, source: str, limit: datetime) -> MailHeader | bytes:
+    header = fast_header(block, limit)
+    if header is not None:
+        return header
+    try:
+        return parse_headers(block, source=source, record="?")
+    except IngestError:
+        return block  # re-parsed by the caller with its real record id
+
+
+def _mbox_ranges(path: str | os.PathLike[str], size: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``size`` bytes, each starting at a ``From `` line (or 0)."""
+    with open(path, "rb") as handle:
+        total = os.fstat(handle.fileno()).st_size
+        if total == 0:
+            return []
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            cuts = [0]
+            while cuts[-1] + size < total:
+                found = data.find(b"\nFrom ", cuts[-1] + size)
+                if found < 0:
+                    break
+                cuts.append(found + 1)
+    cuts.append(total)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+def _numbers() -> Iterator[str]:
+    index = 0
+    while True:
+        yield str(index)
+        index += 1
+
+
+def _located(
+    source: str, results: Iterator[MailHeader | bytes], records: Iterator[str]
+) -> Iterator[tuple[str, Parsed]]:
+    """Attach record ids; re-parse failed blocks so their errors name the record."""
+    for record, result in zip(records, results, strict=False):
+        if isinstance(result, MailHeader):
+            yield record, result
+            continue
+        try:
+            yield record, parse_headers(result, source=source, record=record)
+        except IngestError as err:
+            yield record, err
+
+
+# --- maildir, .eml, dispatch --------------------------------------------------
+
+
+def scan_maildir(
+    path: str | os.PathLike[str], *, workers: int | None = 1
+) -> Iterator[tuple[str, Parsed]]:
+    """``(relative path, record or error)`` per message, as :func:`~ingest.mail.read_maildir`."""
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"no such maildir: {root}")
+    files = list(message_files(root))
+    names = [file.relative_to(root).as_posix() for file in files]
+    workers = 1 if workers is None else workers
+    if workers > 1 and len(files) > _FILES_PER_TASK:
+        tasks = [
+            ([str(f) for f in files[i : i + _FILES_PER_TASK]], str(root))
+            for i in range(0, len(files), _FILES_PER_TASK)
+        ]
+        results = _parallel(_scan_files, tasks, workers)
+        yield from _located(str(root), (r for chunk in results for r in chunk), iter(names))
+        return
+    limit = _limit()
+    for file, record in zip(files, names, strict=True):
+        block = read_header_block(file)
+        header = fast_header(block, limit)
+        if header is None:
+            try:
+                header = parse_headers(block, source=str(root), record=record)
+            except IngestError as err:
+                yield record, err
+                continue
+        yield record, header
+
+
+def _scan_files(files: list[str], source: str) -> list[MailHeader | bytes]:
+    """Worker: records of a run of message files; the raw block when one fails."""
+    limit = _limit()
+    return [_parse_or_block(read_header_block(f), source, limit) for f in files]
+
+
+def read_mail(path: Path, *, workers: int | None = 1) -> Iterator[tuple[str, Parsed]]:
+    """Records of a maildir folder, an mbox (starts with ``From ``) or one ``.eml`` file."""
+    if path.is_dir():
+        return scan_maildir(path, workers=workers)
+    with open(path, "rb") as handle:
+        is_mbox = handle.read(5) == b"From "
+    if is_mbox:
+        return scan_mbox(path, workers=workers)
+    return _scan_eml(path)
+
+
+def _scan_eml(path: Path) -> Iterator[tuple[str, Parsed]]:
+    record = path.name
+    try:
+        yield record, parse_block(read_header_block(path), source=str(path), record=record)
+    except IngestError as err:
+        yield record, err
+
+
+def default_workers(path: str | os.PathLike[str]) -> int:
+    """Processes for ``workers=None``: 2 for files of :data:`AUTO_WORKERS_BYTES` or more.
+
+    One process otherwise, or when fewer than two CPUs are available.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    if cpus < 2 or Path(path).is_dir():
+        return 1
+    return 2 if os.stat(path).st_size >= AUTO_WORKERS_BYTES else 1
+
+
+def _parallel(function, tasks: Sequence[tuple], workers: int) -> Iterator[list]:
+    """``function(*task)`` per task in ``workers`` processes, results in task order.
+
+    At most ``2 * workers`` tasks are in flight, so a slow consumer does not
+    make the results of a whole file pile up in memory.
+    """
+    context = get_context(_start_method())
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: list[Future] = []
+        queue = iter(tasks)
+        for task in queue:
+            pending.append(pool.submit(function, *task))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            result = pending.pop(0).result()
+            task = next(queue, None)
+            if task is not None:
+                pending.append(pool.submit(function, *task))
+            yield result
+
+
+def _start_method() -> str:
+    """``fork`` from a single-threaded process (cheap and safe), else ``forkserver`` or ``spawn``.
+
+    With ``forkserver`` and ``spawn`` the main module is imported again in
+    the workers, so scripts need the ``if __name__ == "__main__":`` guard.
+    """
+    methods = get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
