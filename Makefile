@@ -17,10 +17,13 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 
-## demo: install, generate a sample organisation, ingest it, analyse it, serve http://127.0.0.1:$(PORT)
+## demo: install, generate a sample organisation, ingest it, analyse it, print the admin login,
+## serve http://127.0.0.1:$(PORT) (plain HTTP on loopback, so the session cookie may go without TLS)
 demo: install
+	$(BIN)/flask --app app secret-key
 	$(BIN)/flask --app app demo --people $(PEOPLE)
-	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask --app app user demo-admin
+	BRIDGEWORK_SESSION_COOKIE_SECURE=false $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 ## test: install, lint, then the whole suite (a real Neo4j is started by the tests)
 test: install-test lint
@@ -35,7 +38,8 @@ format: install-test
 	$(BIN)/ruff format .
 
 serve: install
-	$(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask --app app secret-key
+	BRIDGEWORK_SESSION_COOKIE_SECURE=false $(BIN)/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 bench: install
 	$(BIN)/python bench/store_write.py --neo4j

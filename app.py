@@ -18,6 +18,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     :param test_config: settings that override every other layer (tests).
     """
     from web import api
+    from web import auth
     from web import cli
     from web import compare
     from web import data
@@ -46,4 +47,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module in (views, api, liaison, isolation, teams, compare, data, exports):
         app.register_blueprint(module.bp)
     cli.init_app(app)
+    auth.init_app(app)  # login everywhere, roles, CSRF, security headers, audit, `user` commands
     return app

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
 from graph.embedded import EmbeddedStore
+from tests.apps import make_app
 from web.store import close_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,22 +76,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
 
 @pytest.fixture
 def app(tmp_path: Path):
-    """A fresh app on a temporary embedded store."""
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(tmp_path / "bridgework.sqlite3"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "PSEUDONYM_KEY": "test-key",
-        }
-    )
+    """A fresh app on a temporary embedded store; its test clients are signed in as an admin."""
+    application = make_app(tmp_path)
     yield application
     close_store(application)
 
 
 @pytest.fixture
 def client(app):
-    """A test client for the app."""
+    """A test client for the app, signed in as an admin who may identify people."""
     return app.test_client()
 
 

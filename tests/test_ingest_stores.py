@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from app import create_app
 from ingest import runner
 from ingest.enron import main as enron_directory
 from ingest.errors import IngestError
 from ingest.identity import IdentitySettings
 from ingest.pipeline import ingest_email
+from tests.apps import make_app as test_app
 from web.store import close_store
 from web.store import get_store
 
@@ -44,16 +44,7 @@ MEETINGS = [
 
 
 def make_app(tmp_path: Path, **store: object) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(tmp_path / "bridgework.sqlite3"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "PSEUDONYM_KEY": "stores-test",
-            "INTERNAL_DOMAINS": DOMAINS,
-            **store,
-        }
-    )
+    return test_app(tmp_path, PSEUDONYM_KEY="stores-test", INTERNAL_DOMAINS=DOMAINS, **store)
 
 
 @pytest.fixture

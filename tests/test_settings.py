@@ -21,6 +21,8 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("BRIDGEWORK_STORE", "neo4j")
     monkeypatch.setenv("BRIDGEWORK_BROADCAST_CUTOFF", "40")
     monkeypatch.setenv("BRIDGEWORK_IT_UNITS", '["IT", "Digital"]')
+    monkeypatch.setenv("BRIDGEWORK_SECRET_KEY", "x" * 32)  # outside TESTING a weak key is refused
+    monkeypatch.setenv("BRIDGEWORK_ACCOUNTS_PATH", str(tmp_path / "accounts.sqlite3"))
     app = create_app()
     assert app.config["STORE"] == "neo4j"
     assert app.config["BROADCAST_CUTOFF"] == 40
@@ -28,7 +30,7 @@ def test_environment_overrides_defaults(monkeypatch, tmp_path):
 
 
 def test_defaults_put_files_in_the_instance_folder(app):
-    fresh = create_app({"TESTING": True})
+    fresh = create_app({"TESTING": True, "ACCOUNTS_PATH": app.config["ACCOUNTS_PATH"]})
     assert fresh.config["SQLITE_PATH"].startswith(fresh.instance_path)
     assert fresh.config["DATA_DIR"].startswith(fresh.instance_path)
     assert fresh.config["STORE"] == "sqlite"

@@ -129,7 +129,9 @@ def run_ingest(
 ) -> list[Any]:
     """:func:`ingest_files` with a progress line on stderr and errors as click errors."""
     from ingest.errors import IngestError
+    from web import audit
 
+    audit.record("ingest", f"{kind}: {', '.join(path.name for path in paths)}")
     try:
         with _progress(f"{kind}") as progress:
             return ingest_files(
@@ -279,8 +281,10 @@ def run_analysis(
     *, seed: int = 1, since: str | None = None, until: str | None = None
 ) -> dict[str, Any]:
     """:func:`analyse` with ``[n/9] job`` progress lines on stderr."""
+    from web import audit
     from web.jobs import JOBS
 
+    audit.record("analysis", f"seed {seed}, since {since or '-'}, until {until or '-'}")
     done = {"n": 0}
 
     def progress(job: str) -> None:

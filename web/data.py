@@ -40,6 +40,7 @@ from werkzeug.utils import secure_filename
 from graph.errors import InvalidInput
 from graph.errors import NotFound
 from ingest.records import IngestRun
+from web import audit
 from web import cli
 from web import tasks
 from web.jobs import JOBS
@@ -366,6 +367,7 @@ def start_upload() -> dict[str, Any]:
         freshness()  # worked out here, not on the next page view
         return result
 
+    audit.record("ingest", label)
     return _task_json(tasks.get_runner().submit("ingest", label, work))
 
 
@@ -400,6 +402,7 @@ def start_analysis() -> dict[str, Any]:
         summary = cli.analyse(seed=seed, since=since, until=until, progress=progress.step)
         return {"seed": seed, "jobs": len(JOBS), **summary}
 
+    audit.record("analysis", label)
     return _task_json(tasks.get_runner().submit("analysis", label, work, steps=len(JOBS)))
 
 

@@ -7,18 +7,17 @@ Enron people it uploads do not show up in the other browser tests.
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
-from app import create_app
 from demo.generate import DemoSpec
+from tests.apps import make_app
 from tests.browser.conftest import screenshot
+from tests.browser.conftest import serve
 from tests.conftest import SHARED_DATA
 from web import tasks
 from web.jobs import JOBS
@@ -33,14 +32,8 @@ TEST_MBOX = Path(__file__).resolve().parents[1] / "data" / "enron-sample.mbox"
 def data_app(tmp_path_factory) -> Iterator:
     """A fresh demo organisation that also counts enron.com as internal mail."""
     root = tmp_path_factory.mktemp("browser-data")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": "browser-data",
-            "INTERNAL_DOMAINS": [DemoSpec().domain, "enron.com"],
-        }
+    app = make_app(
+        root, PSEUDONYM_KEY="browser-data", INTERNAL_DOMAINS=[DemoSpec().domain, "enron.com"]
     )
     result = app.test_cli_runner().invoke(args=["demo", "--people", "60", "--seed", "5"])
     assert result.exit_code == 0, result.output
@@ -52,13 +45,8 @@ def data_app(tmp_path_factory) -> Iterator:
 @pytest.fixture(scope="module")
 def data_server(data_app) -> Iterator[str]:
     """``data_app`` on a real WSGI server."""
-    server = make_server("127.0.0.1", 0, data_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serve(data_app) as url:
+        yield url
 
 
 def full_page(browser, name: str) -> None:

@@ -25,7 +25,6 @@ from werkzeug.test import TestResponse
 from app import create_app
 from graph.accounts import User
 from web import auth
-from web import policy
 
 PASSWORD = "correct horse battery staple"
 SECRET = "test-secret-key-not-for-production"
@@ -34,23 +33,14 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def secure_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
     """Test settings for an app with accounts: files under ``tmp_path``."""
-    return {
-        "TESTING": True,
-        "SECRET_KEY": SECRET,
-        "SQLITE_PATH": str(tmp_path / "bridgework.sqlite3"),
-        "DATA_DIR": str(tmp_path / "data"),
-        "ACCOUNTS_PATH": str(tmp_path / "accounts.sqlite3"),
-        "PSEUDONYM_KEY": "test-key",
-        **overrides,
-    }
+    from tests.apps import config_for
+
+    return config_for(tmp_path, **{"SECRET_KEY": SECRET, **overrides})
 
 
 def secure_app(tmp_path: Path, **overrides: Any) -> Flask:
     """A fresh app with accounts, login and access checks on."""
-    app = create_app(secure_config(tmp_path, **overrides))
-    if policy.AUTH_KEY not in app.extensions:
-        auth.init_app(app)
-    return app
+    return create_app(secure_config(tmp_path, **overrides))
 
 
 def make_user(

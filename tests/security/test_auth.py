@@ -134,31 +134,25 @@ def test_tampered_session_is_ignored(app):
 
 def test_cookie_is_secure_outside_debug_and_testing(tmp_path):
     served = create_app(secure_config(tmp_path, TESTING=False))
-    auth.init_app(served)
     assert served.config["SESSION_COOKIE_SECURE"] is True
     plain = create_app(secure_config(tmp_path, TESTING=False, SESSION_COOKIE_SECURE=False))
-    auth.init_app(plain)
     assert plain.config["SESSION_COOKIE_SECURE"] is False
     assert secure_app(tmp_path).config["SESSION_COOKIE_SECURE"] is False  # TESTING
 
 
 @pytest.mark.parametrize("key", ["dev", "change-me", "short-key", ""])
 def test_refuses_to_serve_with_a_weak_secret_key(tmp_path, key):
-    served = create_app(secure_config(tmp_path, TESTING=False, SECRET_KEY=key))
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        auth.init_app(served)
+        create_app(secure_config(tmp_path, TESTING=False, SECRET_KEY=key))
 
 
 def test_weak_secret_key_is_fine_for_commands_and_tests(tmp_path):
-    testing = create_app(secure_config(tmp_path, SECRET_KEY="dev"))
-    auth.init_app(testing)
-    command = create_app(secure_config(tmp_path, TESTING=False, SECRET_KEY="dev"))
+    assert create_app(secure_config(tmp_path, SECRET_KEY="dev")).testing
     with click.Context(click.Command("user"), info_name="user"):
-        auth.init_app(command)
-    server = create_app(secure_config(tmp_path, TESTING=False, SECRET_KEY="dev"))
+        create_app(secure_config(tmp_path, TESTING=False, SECRET_KEY="dev"))
     with click.Context(click.Command("run"), info_name="run"):
         with pytest.raises(RuntimeError, match="SECRET_KEY"):
-            auth.init_app(server)
+            create_app(secure_config(tmp_path, TESTING=False, SECRET_KEY="dev"))
 
 
 def test_viewer_of_the_request_is_the_logged_in_user(app, monkeypatch):

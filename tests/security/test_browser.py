@@ -7,17 +7,16 @@ so the policy does not block the listener itself): none may fire.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import browser  # noqa: F401 - the shared Chromium fixture
 from tests.browser.conftest import screenshot
+from tests.browser.conftest import serve
 from tests.security.helpers import PASSWORD
 from tests.security.helpers import browser_login
 from tests.security.helpers import make_user
@@ -39,13 +38,8 @@ def site(tmp_path_factory):
     assert result.exit_code == 0, result.output
     make_user(app, "boss", "admin")
     make_user(app, "cio", "viewer")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serve(app) as url:
+        yield url
     close_store(app)
 
 

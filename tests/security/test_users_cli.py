@@ -124,7 +124,6 @@ def test_secret_key_writes_instance_config(tmp_path, monkeypatch):
     monkeypatch.delenv("BRIDGEWORK_SECRET_KEY", raising=False)
     app = create_app(secure_config(tmp_path, SECRET_KEY="dev"))
     app.instance_path = str(tmp_path / "instance")
-    auth.init_app(app)
     result = app.test_cli_runner().invoke(args=["secret-key"])
     assert result.exit_code == 0, result.output
     config = tmp_path / "instance" / "config.py"
@@ -133,5 +132,4 @@ def test_secret_key_writes_instance_config(tmp_path, monkeypatch):
     exec(config.read_text(), values)
     assert len(values["SECRET_KEY"]) == 64 and not auth.weak_secret(values["SECRET_KEY"])
     strong = create_app(secure_config(tmp_path, SECRET_KEY=values["SECRET_KEY"]))
-    auth.init_app(strong)
     assert "nothing to do" in strong.test_cli_runner().invoke(args=["secret-key"]).output

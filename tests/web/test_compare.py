@@ -13,17 +13,10 @@ from web.store import get_store
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The analysed demo organisation (80 people, seed 5) and a client."""
-    from app import create_app
+    from tests.apps import make_app
 
     root = tmp_path_factory.mktemp("compare")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": "test-key",
-        }
-    )
+    app = make_app(root)
     result = app.test_cli_runner().invoke(args=["demo", "--people", "80", "--seed", "5"])
     assert result.exit_code == 0, result.output
     yield app, app.test_client()

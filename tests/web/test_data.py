@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
 from graph.embedded import EmbeddedStore
 from ingest.identity import IdentitySettings
 from ingest.pipeline import ingest_email
+from tests import apps
 from web import tasks
 from web.jobs import JOBS
 from web.store import close_store
@@ -24,16 +24,7 @@ KEY = "test-key"
 
 
 def make_app(tmp_path: Path, **config):
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(tmp_path / "store.sqlite3"),
-            "DATA_DIR": str(tmp_path / "data"),
-            "PSEUDONYM_KEY": KEY,
-            "INTERNAL_DOMAINS": ["enron.com"],
-            **config,
-        }
-    )
+    return apps.make_app(tmp_path, PSEUDONYM_KEY=KEY, INTERNAL_DOMAINS=["enron.com"], **config)
 
 
 @pytest.fixture
@@ -351,14 +342,7 @@ def test_html_forms_start_tasks_and_come_back_to_the_page(enron_app, client):
 def demo_app(tmp_path_factory):
     """A generated organisation (60 people), ingested and analysed once."""
     root = tmp_path_factory.mktemp("data-demo")
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": KEY,
-        }
-    )
+    application = apps.make_app(root, PSEUDONYM_KEY=KEY)
     result = application.test_cli_runner().invoke(args=["demo", "--people", "60", "--seed", "5"])
     assert result.exit_code == 0, result.output
     yield application
@@ -427,3 +411,16 @@ def test_a_failed_ingest_is_reported_without_server_paths(enron_app, client, tmp
         assert get_store().counts().interactions == 0
     page = client.get(f"/data/runs/{run['id']}").get_data(as_text=True)
     assert 'id="run-error"' in page and enron_app.config["DATA_DIR"] not in page
+
+
+def test_uploads_and_analyses_are_audited(client):
+    from web.auth import accounts
+
+    sent = upload(client, "email", (DATA / "sample.mbox", "sample.mbox"))
+    assert sent.status_code == 202
+    assert client.post("/api/jobs", json={"seed": 3}).status_code == 202
+    with client.application.app_context():
+        rows, _ = accounts().audit(limit=10)
+    actions = {(r.action, r.user) for r in rows}
+    assert {("ingest", "test-admin"), ("analysis", "test-admin")} <= actions
+    tasks.get_runner(client.application).wait(sent.get_json()["task"]["id"], 60)

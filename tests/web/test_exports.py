@@ -33,17 +33,10 @@ IT_COLOUR, BUSINESS_COLOUR = "#2f6fb3", "#c2672d"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """An analysed demo organisation of 80 people."""
-    from app import create_app
+    from tests.apps import make_app
 
     root = tmp_path_factory.mktemp("exports")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": "test-key",
-        }
-    )
+    app = make_app(root)
     result = app.test_cli_runner().invoke(args=["demo", "--people", "80", "--seed", "5"])
     assert result.exit_code == 0, result.output
     yield app

@@ -20,7 +20,7 @@ from referencing import Registry
 from referencing import Resource
 from referencing.jsonschema import DRAFT202012
 
-from app import create_app
+from tests.apps import make_app
 from web.store import close_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,14 +32,7 @@ DOCUMENTED_PREFIXES = ("/api/", "/export/")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("openapi")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": "test-key",
-        }
-    )
+    app = make_app(root)
     result = app.test_cli_runner().invoke(args=["demo", "--people", "80", "--seed", "5"])
     assert result.exit_code == 0, result.output
     yield app

@@ -80,7 +80,11 @@ def test_page_errors_render_html(client):
     assert b"404" in response.data and b"Back to the overview" in response.data
 
 
-def test_store_errors_map_to_their_status(app):
+def test_store_errors_map_to_their_status(app, monkeypatch):
+    from web import access
+
+    monkeypatch.setitem(access.ACCESS, "boom", access.GROUP)
+
     @app.get("/api/boom")
     def boom():
         from graph.errors import StoreUnavailable
@@ -100,17 +104,10 @@ def test_store_errors_map_to_their_status(app):
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """An analysed demo organisation (240 people) and its planted truth."""
-    from app import create_app
+    from tests.apps import make_app
 
     root = tmp_path_factory.mktemp("overview")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": "test-key",
-        }
-    )
+    app = make_app(root)
     out = root / "files"
     result = app.test_cli_runner().invoke(
         args=["demo", "--people", "240", "--seed", "3", "--out", str(out)]

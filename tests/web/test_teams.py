@@ -26,17 +26,10 @@ KEY = "test-key"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The analysed demo organisation (80 people, seed 5), a client and its planted truth."""
-    from app import create_app
+    from tests.apps import make_app
 
     root = tmp_path_factory.mktemp("teams")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLITE_PATH": str(root / "store.sqlite3"),
-            "DATA_DIR": str(root / "data"),
-            "PSEUDONYM_KEY": KEY,
-        }
-    )
+    app = make_app(root, PSEUDONYM_KEY=KEY)
     result = app.test_cli_runner().invoke(args=["demo", "--people", "80", "--seed", "5"])
     assert result.exit_code == 0, result.output
     truth = json.loads((root / "data" / "demo" / "truth.json").read_text())
