@@ -39,17 +39,19 @@ results are merged back in file order, so the output is identical.
 
 from __future__ import annotations
 
+import gc
 import mmap
 import os
+import pickle
 import re
 import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from multiprocessing import get_all_start_methods
 from multiprocessing import get_context
 from pathlib import Path
@@ -87,9 +89,10 @@ Parsed = MailHeader | IngestError
 CACHE_LIMIT = 50_000
 #: with ``workers=None``, files at least this big are parsed by two processes
 AUTO_WORKERS_BYTES = 64 * 1024 * 1024
-#: messages per maildir task, bytes per mbox task
+#: messages per maildir task; largest and smallest bytes per mbox task
 _FILES_PER_TASK = 2000
 _BYTES_PER_TASK = 8 * 1024 * 1024
+_MIN_TASK_BYTES = 1024 * 1024
 
 _NEXT_FROM = re.compile(rb"\nFrom ")
 _BLOCK = re.compile(rb"(?:[!-9;-~]+:[^\n]*\n(?:[ \t][^\n]*\n)*)+")
@@ -109,20 +112,26 @@ _ENTRY = (
     rf"|({_ADDR})"
 )
 _ENTRIES = re.compile(_ENTRY)
+_ONE = re.compile(rf"{_WS}(?:{_ENTRY}){_WS}")
 _LIST = re.compile(rf"{_WS}(?:{_ENTRY}){_WS}(?:,{_WS}(?:{_ENTRY}){_WS})*")
 
 _DATE = re.compile(
-    r"[ \t]*(?:[A-Za-z]{3},[ \t]+)?(\d{1,2})[ \t]+([A-Za-z]{3})[ \t]+(\d{1,4})[ \t]+"
-    r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?[ \t]+([+-])(\d\d)(\d\d)(?:\s[\s\S]*)?"
+    r"[ \t]*(?:[A-Za-z]{3},[ \t]+)?(\d{1,2}[ \t]+[A-Za-z]{3}[ \t]+\d{1,4})[ \t]+"
+    r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?[ \t]+([+-]\d{4})(?:\s[\s\S]*)?"
 )
+_LATEST_YEAR = 9000  # later years are implausible anyway; this keeps clear of datetime.max
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _NONE: tuple[tuple[MailAddress, ...], int] = ((), 0)
+_NO = "no"
+#: the values the slow path uses for absent fields
+_ABSENT = dict.fromkeys(_WANTED.split("|"), "") | {"auto-submitted": _NO}
 
 _lists: dict[str, tuple[tuple[MailAddress, ...], int]] = {"": _NONE}
 _subjects: dict[str, str] = {}
 _mailboxes: dict[tuple[str, str], MailAddress | None] = {}
 _MISSING = object()
-_offsets: dict[int, timedelta] = {}
+_days: dict[str, int | None] = {}
+_zones: dict[str, int | None] = {}
 
 
 def clear_caches() -> None:
@@ -131,6 +140,8 @@ def clear_caches() -> None:
     _lists[""] = _NONE
     _mailboxes.clear()
     _subjects.clear()
+    _days.clear()
+    _zones.clear()
 
 
 # --- one header block -----------------------------------------------------
@@ -159,37 +170,39 @@ def fast_header(block: bytes, limit: datetime | None = None) -> MailHeader | Non
         pairs = [(n, v.rstrip("\r\n")) for n, v in _FIELD.findall("\n" + block.decode())]
     else:
         pairs = _FIELD.findall("\n" + block.decode())
-    first = {name.lower(): value for name, value in reversed(pairs)}
-    get = first.get
-    if len(first) == len(pairs):
+    seen = {name.lower(): value for name, value in reversed(pairs)}  # the first of each
+    first = {**_ABSENT, **seen}
+    if len(seen) == len(pairs):
         lists = _lists
-        sender = lists.get(get("from", "")) or _address_list(get("from", ""))
-        to = lists.get(get("to", "")) or _address_list(get("to", ""))
-        cc = lists.get(get("cc", "")) or _address_list(get("cc", ""))
-        bcc = lists.get(get("bcc", "")) or _address_list(get("bcc", ""))
+        value = first["from"]
+        sender = lists.get(value) or _address_list(value)
+        value = first["to"]
+        to = lists.get(value) or _address_list(value)
+        value = first["cc"]
+        cc = lists.get(value) or _address_list(value)
+        value = first["bcc"]
+        bcc = lists.get(value) or _address_list(value)
     else:  # a field given more than once: From/To/Cc/Bcc use every value
         sender, to, cc, bcc = (_addresses(pairs, field) for field in ("from", "to", "cc", "bcc"))
     if sender is None or not sender[0] or to is None or cc is None or bcc is None:
         return None
-    when = _date(get("date", ""), limit or _limit())
+    when = _date(first["date"], limit or _limit())
     if when is None:
         return None
-    list_id = get("list-id")
-    automated = get("auto-submitted")
-    precedence = get("precedence")
+    automated = first["auto-submitted"]
     return MailHeader(  # positional, in field order: several times faster than keywords
-        get("message-id", "").strip(),
+        first["message-id"].strip(),
         sender[0][0],
         to[0],
         cc[0],
         bcc[0],
         when,
-        get("in-reply-to", "").strip(),
-        tuple(get("references", "").split()),
-        _subject(get("subject", "")),
-        list_id_value(list_id) if list_id else "",
-        automated.strip().lower() != "no" if automated is not None else False,
-        precedence.strip().lower() if precedence else "",
+        first["in-reply-to"].strip(),
+        tuple(first["references"].split()),
+        _subject(first["subject"]),
+        list_id_value(first["list-id"]) if first["list-id"] else "",
+        automated is not _NO and automated.strip().lower() != "no",
+        first["precedence"].strip().lower(),
         to[1] + cc[1],
     )
 
@@ -224,7 +237,11 @@ def _address_list(value: str) -> _Entries | None:
     cached = _lists.get(value)
     if cached is not None:
         return cached
-    if not value.strip():
+    one = _ONE.fullmatch(value)
+    if one is not None:
+        found = _entry(*one.groups(""))
+        entries = ((found,), 0) if found is not None else ((), 1)
+    elif not value.strip():
         entries = _NONE
     elif _LIST.fullmatch(value):
         found = [_entry(*groups) for groups in _ENTRIES.findall(value)]
@@ -262,35 +279,58 @@ def _entry(
 
 
 def _date(text: str, limit: datetime) -> datetime | None:
-    """``parsedate_to_datetime`` in UTC for the plain RFC 5322 form, if plausible; else ``None``."""
+    """``parsedate_to_datetime`` in UTC for the plain RFC 5322 form, if plausible; else ``None``.
+
+    Days and zones are parsed once and cached (as seconds since the epoch).
+    """
     match = _DATE.fullmatch(text)
     if match is None:
         return None
-    day, month, year, hour, minute, second, sign, zh, zm = match.groups()
+    day_text, hour, minute, second, zone_text = match.groups()
+    day = _days.get(day_text, _MISSING)
+    if day is _MISSING:
+        day = _remember(_days, day_text, _day(day_text))
+    zone = _zones.get(zone_text, _MISSING)
+    if zone is _MISSING:
+        zone = _remember(_zones, zone_text, _zone(zone_text))
+    hours, minutes, seconds = int(hour), int(minute), int(second or 0)
+    if day is None or zone is None or hours > 23 or minutes > 59 or seconds > 59:
+        return None  # out-of-range times are errors for datetime, hence the slow path
+    when = datetime.fromtimestamp(day + hours * 3600 + minutes * 60 + seconds - zone, UTC)
+    return when if EARLIEST_DATE <= when <= limit else None
+
+
+def _day(text: str) -> int | None:
+    """Midnight UTC of ``D Mon YYYY`` in seconds since the epoch (two-digit years as the
+    standard library reads them); ``None`` for no such day or an implausible year."""
+    day, month, year = text.split()
     number = _MONTHS.get(month.lower())
     year_number = int(year)
-    if year_number < 100:  # two-digit years, as the standard library reads them
+    if year_number < 100:
         year_number += 1900 if year_number > 68 else 2000
-    if number is None or not EARLIEST_DATE.year <= year_number <= limit.year:
-        return None
-    offset = int(zh) * 3600 + int(zm) * 60
-    if (offset == 0 and sign == "-") or offset >= 86400:
-        return None  # -0000 means "no UTC offset" to the slow path; >= 24 h is an error
-    shift = _offsets.get(-offset if sign == "-" else offset)
-    if shift is None:
-        shift = _offsets[-offset if sign == "-" else offset] = timedelta(
-            seconds=-offset if sign == "-" else offset
-        )
+    if number is None or not EARLIEST_DATE.year <= year_number <= _LATEST_YEAR:
+        return None  # the slow path says why (unparseable or implausible)
     try:
-        local = datetime(
-            year_number, number, int(day), int(hour), int(minute), int(second or 0), tzinfo=UTC
-        )
+        return int(datetime(year_number, number, int(day), tzinfo=UTC).timestamp())
     except ValueError:
         return None
-    when = local - shift
-    if not EARLIEST_DATE <= when <= limit:
-        return None
-    return when
+
+
+def _zone(text: str) -> int | None:
+    """``±HHMM`` in seconds as the standard library reads it; ``None`` for ``-0000`` and 24 h+."""
+    value = int(text[1:])
+    offset = (value // 100) * 3600 + (value % 100) * 60
+    if (not offset and text[0] == "-") or offset >= 86400:
+        return None  # -0000 means "no UTC offset" to the slow path; >= 24 h is an error
+    return -offset if text[0] == "-" else offset
+
+
+def _remember(cache: dict, key: object, value: object) -> object:
+    """Store ``value`` under ``key``; forget everything first when the cache is full."""
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _limit() -> datetime:
@@ -348,22 +388,26 @@ def _block(data: bytes | mmap.mmap, start: int, stop: int) -> bytes:
 
 
 def scan_mbox(
-    path: str | os.PathLike[str], *, workers: int | None = 1
+    path: str | os.PathLike[str], *, workers: int | None = 1, share: bool = True
 ) -> Iterator[tuple[str, Parsed]]:
     """``(message index, record or error)`` for every message of an mbox file.
 
     The same records, ids and errors as :func:`~ingest.mail.read_mbox` plus
-    :func:`~ingest.mail.parse_headers`. ``workers`` > 1 parses byte ranges in
-    that many processes (``None``: :func:`default_workers`).
+    :func:`~ingest.mail.parse_headers`. With ``workers`` > 1 the file is cut
+    into byte ranges at message boundaries, parsed by that many processes in
+    all (``None``: :func:`default_workers`): this one and ``workers - 1``
+    helpers. With ``share=False`` this process only collects the results (for
+    callers with work of their own, such as the pipeline).
     """
     source = str(path)
     workers = default_workers(path) if workers is None else workers
     if workers > 1:
-        ranges = _mbox_ranges(path, _BYTES_PER_TASK)
+        size = os.stat(path).st_size // (4 * workers)  # a few tasks per process
+        ranges = _mbox_ranges(path, max(min(size, _BYTES_PER_TASK), _MIN_TASK_BYTES))
         if len(ranges) > 1:
             tasks = [(source, start, end) for start, end in ranges]
-            results = _parallel(_scan_range, tasks, workers)
-            yield from _located(source, (r for chunk in results for r in chunk), _numbers())
+            chunks = _parallel(_scan_range, tasks, workers, share=share)
+            yield from _located(source, (r for chunk in chunks for r in chunk), _numbers())
             return
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
@@ -383,7 +427,7 @@ def scan_mbox(
 
 
 def _scan_range(source: str, start: int, end: int) -> list[MailHeader | bytes]:
-    """Worker: records of the messages in one byte range; the raw block when one fails."""
+    """Task: records of the messages in one byte range; the raw block when one fails."""
     out: list[MailHeader | bytes] = []
     with open(source, "rb") as handle:
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -445,9 +489,13 @@ def _located(
 
 
 def scan_maildir(
-    path: str | os.PathLike[str], *, workers: int | None = 1
+    path: str | os.PathLike[str], *, workers: int | None = 1, share: bool = True
 ) -> Iterator[tuple[str, Parsed]]:
-    """``(relative path, record or error)`` per message, as :func:`~ingest.mail.read_maildir`."""
+    """``(relative path, record or error)`` per message, as :func:`~ingest.mail.read_maildir`.
+
+    ``workers`` and ``share`` as for :func:`scan_mbox`, over runs of files
+    (``None`` means one process).
+    """
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"no such maildir: {root}")
@@ -459,8 +507,8 @@ def scan_maildir(
             ([str(f) for f in files[i : i + _FILES_PER_TASK]], str(root))
             for i in range(0, len(files), _FILES_PER_TASK)
         ]
-        results = _parallel(_scan_files, tasks, workers)
-        yield from _located(str(root), (r for chunk in results for r in chunk), iter(names))
+        chunks = _parallel(_scan_files, tasks, workers, share=share)
+        yield from _located(str(root), (r for chunk in chunks for r in chunk), iter(names))
         return
     limit = _limit()
     for file, record in zip(files, names, strict=True):
@@ -481,14 +529,16 @@ def _scan_files(files: list[str], source: str) -> list[MailHeader | bytes]:
     return [_parse_or_block(read_header_block(f), source, limit) for f in files]
 
 
-def read_mail(path: Path, *, workers: int | None = 1) -> Iterator[tuple[str, Parsed]]:
+def read_mail(
+    path: Path, *, workers: int | None = 1, share: bool = True
+) -> Iterator[tuple[str, Parsed]]:
     """Records of a maildir folder, an mbox (starts with ``From ``) or one ``.eml`` file."""
     if path.is_dir():
-        return scan_maildir(path, workers=workers)
+        return scan_maildir(path, workers=workers, share=share)
     with open(path, "rb") as handle:
         is_mbox = handle.read(5) == b"From "
     if is_mbox:
-        return scan_mbox(path, workers=workers)
+        return scan_mbox(path, workers=workers, share=share)
     return _scan_eml(path)
 
 
@@ -514,26 +564,55 @@ def default_workers(path: str | os.PathLike[str]) -> int:
     return 2 if os.stat(path).st_size >= AUTO_WORKERS_BYTES else 1
 
 
-def _parallel(function, tasks: Sequence[tuple], workers: int) -> Iterator[list]:
-    """``function(*task)`` per task in ``workers`` processes, results in task order.
+def _parallel(
+    function: Callable[..., list], tasks: Sequence[tuple], workers: int, *, share: bool
+) -> Iterator[list]:
+    """``function(*task)`` for every task in ``workers`` processes in all; results in task order.
 
-    At most ``2 * workers`` tasks are in flight, so a slow consumer does not
-    make the results of a whole file pile up in memory.
+    ``workers - 1`` helper processes run the tasks; with ``share`` this
+    process runs every ``workers``-th task itself. At most ``2 * (workers -
+    1)`` tasks are in flight, so a slow consumer does not make the results of
+    a whole file pile up in memory.
     """
+    helpers = max(workers - 1, 1)
+    remote = [i for i in range(len(tasks)) if not (share and i % workers == 0)]
+    queue = iter(remote)
+    pending: dict[int, Future] = {}
     context = get_context(_start_method())
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: list[Future] = []
-        queue = iter(tasks)
-        for task in queue:
-            pending.append(pool.submit(function, *task))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            result = pending.pop(0).result()
-            task = next(queue, None)
-            if task is not None:
-                pending.append(pool.submit(function, *task))
-            yield result
+    with ProcessPoolExecutor(max_workers=helpers, mp_context=context) as pool:
+
+        def top_up() -> None:
+            while len(pending) < 2 * helpers and (index := next(queue, None)) is not None:
+                pending[index] = pool.submit(_pickled, function, *tasks[index])
+
+        top_up()
+        for index, task in enumerate(tasks):
+            if index in pending:
+                blob = pending.pop(index).result()
+                top_up()
+                yield _unpickled(blob)
+            else:
+                yield function(*task)
+
+
+def _pickled(function: Callable[..., list], *args: object) -> bytes:
+    """Helper process: run a task and pickle its result (no cycles: no garbage collection)."""
+    gc.disable()
+    try:
+        return pickle.dumps(function(*args), protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        gc.enable()
+
+
+def _unpickled(blob: bytes) -> list:
+    """Unpickle a task's records with the cycle collector paused (records hold no cycles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(blob)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _start_method() -> str:

@@ -429,7 +429,7 @@ def test_scan_mbox_is_read_mbox_plus_parse_headers(big_mbox):
 
 
 def test_two_workers_give_the_same_stream(big_mbox, monkeypatch):
-    monkeypatch.setattr(scan, "_BYTES_PER_TASK", 4000)
+    monkeypatch.setattr(scan, "_MIN_TASK_BYTES", 4000)
     assert len(scan._mbox_ranges(big_mbox, 4000)) > 5
     one = list(scan_mbox(big_mbox, workers=1))
     two = list(scan_mbox(big_mbox, workers=2))
@@ -464,7 +464,7 @@ def test_default_workers(big_mbox, data, monkeypatch):
 
 def test_pipeline_results_do_not_depend_on_workers(loaded, settings, data, tmp_path, monkeypatch):
     """Two mailboxes sharing messages: dedupe across files is the same with workers."""
-    monkeypatch.setattr(scan, "_BYTES_PER_TASK", 3000)
+    monkeypatch.setattr(scan, "_MIN_TASK_BYTES", 3000)
     sample = (data / "sample.mbox").read_bytes()
     first, second = tmp_path / "a.mbox", tmp_path / "b.mbox"
     first.write_bytes(sample * 5)
