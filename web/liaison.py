@@ -5,6 +5,11 @@ Cells are scored from the live ties of the requested window and channels
 unit's overall liaison score from the latest ``liaison`` analysis snapshot.
 The page and the API are fed by the same builders, :func:`build_matrix` and
 :func:`build_cell`.
+
+Privacy (:mod:`web.policy`): for viewers and analysts the cells are scored
+without the people of hidden teams, so a row's headcount and a cell's
+figures are totals over visible teams only; a unit's overall score keeps
+only the score itself when a team it draws on is hidden.
 """
 
 from __future__ import annotations
@@ -33,14 +38,13 @@ from graph.errors import InvalidInput
 from graph.errors import NotFound
 from ingest.records import Channel
 from ingest.records import Person
+from web import policy
 from web import results
 from web.params import Window
 from web.params import window
-from web.policy import group_visible
-from web.policy import min_group_size
+from web.policy import Groups
 from web.policy import person_label
 from web.policy import short_key
-from web.policy import viewer
 from web.store import get_store
 
 bp = Blueprint("liaison", __name__)
@@ -57,21 +61,29 @@ NO_SNAPSHOT = (
 class Live:
     """The window's ties, the graph built from them, and the cell scores."""
 
-    people: dict[str, Person]
-    units: Counter[str]  # business unit -> headcount
-    it_teams: Counter[str]  # IT team key -> headcount
+    people: dict[str, Person]  # the visible people
+    units: Counter[str]  # business unit -> visible headcount
+    it_teams: Counter[str]  # IT team key -> visible headcount
     graph: ig.Graph
     scores: dict[tuple[str, str], LiaisonScore]
     cross: dict[tuple[str, str], list[CrossTie]]
     channels: Mapping[frozenset[str], frozenset[Channel]]
 
 
-def live(wanted: Window) -> Live:
-    """Read the window's ties once and score every (IT team, business unit) cell."""
+def live(wanted: Window, groups: Groups) -> Live:
+    """Read the window's ties once and score every (IT team, business unit) cell.
+
+    Only the people ``groups`` shows take part (everyone for admins): the
+    result depends on the window and on ``groups.hidden``.
+    """
     store = get_store()
-    people = {p.key: p for p in store.people()}
+    people = dict(groups.people)
     chosen = list(wanted.channels) if wanted.channels else None
-    ties = list(store.ties(since=wanted.since, until=wanted.until, channels=chosen, by_month=True))
+    ties = [
+        t
+        for t in store.ties(since=wanted.since, until=wanted.until, channels=chosen, by_month=True)
+        if t.source in people and t.target in people
+    ]
     graph = person_graph(people.values(), ties)
     it = {key for key, p in people.items() if p.is_it}
     cross = [t for t in ties if (t.source in it) != (t.target in it)]  # all the cells need
@@ -92,7 +104,7 @@ def live(wanted: Window) -> Live:
 
 def sees_people() -> bool:
     """Whether the viewer may see who is behind a cell (analysts and admins, not viewers)."""
-    return viewer().role in ("analyst", "admin")
+    return policy.sees_people()
 
 
 def heat(score: float) -> int:
@@ -117,7 +129,7 @@ def window_json(wanted: Window) -> dict[str, Any]:
 
 def hidden_text() -> str:
     """What replaces the figures of a group that is too small to show."""
-    return f"hidden (fewer than {min_group_size()} people)"
+    return policy.hidden_text()
 
 
 # -- the matrix ---------------------------------------------------------------------------
@@ -125,12 +137,15 @@ def hidden_text() -> str:
 
 def build_matrix(wanted: Window) -> dict[str, Any]:
     """Rows (business units) × columns (IT teams) with a scored cell each, and row totals."""
-    found = live(wanted)
+    groups = Groups.of(get_store().people())
+    found = live(wanted, groups)
     snapshot = results.latest("liaison")
     overall = snapshot["result"].get("units", {}) if snapshot else {}
-    columns = [_column(team, size) for team, size in sorted(found.it_teams.items())]
+    it_teams = sorted(t for t in groups.it_teams if t)
+    columns = [_column(team, groups) for team in it_teams]
     rows = [
-        _row(unit, size, found, overall.get(unit), wanted) for unit, size in found.units.items()
+        _row(unit, it_teams, groups, found, overall.get(unit), wanted)
+        for unit in sorted(groups.unit_teams)
     ]
     rows.sort(key=_row_order)
     data: dict[str, Any] = {
@@ -139,16 +154,18 @@ def build_matrix(wanted: Window) -> dict[str, Any]:
         "units": rows,
         "snapshot": _snapshot_info(snapshot),
         "components": list(COMPONENTS),
+        "partial": bool(groups.hidden),
+        "min_group_size": policy.min_group_size(),
     }
-    if not found.people:
+    if not groups.teams:
         data["message"] = "The store is empty: load a directory and some traces first."
     elif snapshot is None:
         data["message"] = NO_SNAPSHOT
     return data
 
 
-def _column(team: str, size: int) -> dict[str, Any]:
-    visible = group_visible(size)
+def _column(team: str, groups: Groups) -> dict[str, Any]:
+    visible = groups.team_visible(team)
     column = {
         "team": team,
         "label": team.split("/", 1)[-1],
@@ -156,24 +173,31 @@ def _column(team: str, size: int) -> dict[str, Any]:
         "url": url_for("teams.team_page", team=team),
     }
     if visible:
-        column["size"] = size
+        column["size"] = groups.teams[team]
     return column
 
 
 def _row(
-    unit: str, size: int, found: Live, overall: dict[str, Any] | None, wanted: Window
+    unit: str,
+    it_teams: list[str],
+    groups: Groups,
+    found: Live,
+    overall: dict[str, Any] | None,
+    wanted: Window,
 ) -> dict[str, Any]:
-    if not group_visible(size):
-        cells = [_hidden_cell(team) for team in sorted(found.it_teams)]
+    if not groups.unit_visible(unit):
+        cells = [_hidden_cell(team) for team in it_teams]
         return {"unit": unit, "visible": False, "overall": None, "cells": cells}
+    whole = groups.liaison_whole(unit)
     return {
         "unit": unit,
         "visible": True,
-        "size": size,
-        "overall": _overall(overall, found.people) if overall else None,
+        "size": groups.units[unit],
+        "whole": whole,
+        "overall": _overall(overall, found.people, whole) if overall else None,
         "cells": [
-            _cell(unit, team, found, wanted) if group_visible(team_size) else _hidden_cell(team)
-            for team, team_size in sorted(found.it_teams.items())
+            _cell(unit, team, found, wanted) if groups.team_visible(team) else _hidden_cell(team)
+            for team in it_teams
         ],
     }
 
@@ -232,17 +256,33 @@ def _components(components: Mapping[str, float | None]) -> dict[str, float | Non
     return {name: _round(components.get(name)) for name in COMPONENTS}
 
 
-def _overall(unit: dict[str, Any], people: dict[str, Person]) -> dict[str, Any]:
-    """A unit's overall score from the snapshot, with its named liaisons (``None`` for viewers)."""
+def _overall(unit: dict[str, Any], people: dict[str, Person], whole: bool) -> dict[str, Any]:
+    """A unit's overall score from the snapshot, with its named liaisons (``None`` for viewers).
+
+    The snapshot was computed over everyone: unless ``whole`` (no team it
+    draws on is hidden) only the score is kept (``partial``).
+    """
     liaisons = (
         [
             {**_person(key, people), "share": round(share, 3)}
             for key, share in unit.get("liaison", {}).get("liaisons", [])
+            if key in people
         ]
         if sees_people()
         else None
     )
+    if not whole:
+        return {
+            "score": round(unit["score"], 1),
+            "heat": heat(unit["score"]),
+            "partial": True,
+            "paths": None,
+            "coverage": None,
+            "components": _components({}),
+            "liaisons": None,
+        }
     return {
+        "partial": False,
         "score": round(unit["score"], 1),
         "heat": heat(unit["score"]),
         "paths": unit.get("paths"),
@@ -285,10 +325,10 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 
 def build_cell(unit: str, it_team: str, wanted: Window) -> dict[str, Any]:
     """The people and ties behind one cell of the matrix."""
-    found = live(wanted)
-    if unit not in found.units:
+    groups = Groups.of(get_store().people())
+    if unit not in groups.unit_teams:
         raise NotFound(f"no business unit {unit!r}")
-    if it_team not in found.it_teams:
+    if not it_team or it_team not in groups.it_teams:
         raise NotFound(f"no IT team {it_team!r}")
     data: dict[str, Any] = {
         "unit": unit,
@@ -298,8 +338,9 @@ def build_cell(unit: str, it_team: str, wanted: Window) -> dict[str, Any]:
         "window": window_json(wanted),
         "matrix_url": url_for("liaison.matrix_page", **wanted.query()),
     }
-    if not (group_visible(found.units[unit]) and group_visible(found.it_teams[it_team])):
+    if not (groups.unit_visible(unit) and groups.team_visible(it_team)):
         return {**data, "state": "hidden", "message": hidden_text()}
+    found = live(wanted, groups)
     ties = found.cross.get((it_team, unit), [])
     score = found.scores.get((it_team, unit))
     if score is None or not ties:
