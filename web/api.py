@@ -25,6 +25,7 @@ from graph.errors import InvalidInput
 from graph.errors import NotFound
 from ingest.records import Person
 from ingest.records import Tie
+from web import policy
 from web import results
 from web.params import Window
 from web.params import window
@@ -40,8 +41,10 @@ SEARCH_LIMIT = 20
 
 @bp.get("/counts")
 def counts():  # noqa: ANN201 - Flask view
-    """Counts of people, teams and interactions per channel."""
-    return jsonify({"ok": True, **get_store().counts().as_dict()})
+    """Counts of people, teams and interactions per channel (visible teams only, but for admins)."""
+    from web.views import counts as build
+
+    return jsonify({"ok": True, **build()})
 
 
 @bp.get("/openapi.yaml")
@@ -63,6 +66,7 @@ def overview():  # noqa: ANN201 - Flask view
 def team_map():  # noqa: ANN201 - Flask view
     """Teams as nodes (with seeded server-side positions) and the ties between them."""
     people, ties = _graph(window())
+    people = policy.visible_graph(people)  # hidden teams and their ties are not in any figure
     teams = team_graph(people)
     unit = request.args.get("unit", "").strip()
     if unit:
@@ -117,6 +121,8 @@ def team_people(team: str):  # noqa: ANN201 - Flask view
         raise NotFound(f"no team {team!r} with members")
     if not group_visible(len(members)):
         raise NotFound(f"team {team!r} has fewer people than the minimum group size")
+    people = policy.visible_graph(people)  # ties to hidden teams are left out
+    members = [v.index for v in people.vs if v["team"] == team]
     url = url_for("teams.team_page", team=team)
     return jsonify(
         {"ok": True, "level": "people", "team": team, "url": url, **_drill(people, members)}
@@ -136,7 +142,7 @@ def search():  # noqa: ANN201 - Flask view
         if needle in t.key.casefold()
     ][:SEARCH_LIMIT]
     people = []
-    for person in store.people():
+    for person in policy.Groups.of(store.people()).people.values():
         label = person_label(person)
         if needle in label.casefold() and person.team:
             people.append({
@@ -258,7 +264,7 @@ def _person_node(
     return {
         "id": person.key,
         "label": person_label(person),
-        "title": person.title,
+        "title": policy.person_title(person),
         "is_it": vertex["is_it"],
         "x": round(x, 4),
         "y": round(y, 4),

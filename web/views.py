@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint
@@ -9,9 +10,9 @@ from flask import render_template
 
 from graph.base import Subject
 from ingest.records import Channel
+from web import policy
 from web import results
 from web.jobs import JOBS
-from web.policy import group_visible
 from web.store import get_store
 
 bp = Blueprint("views", __name__)
@@ -20,7 +21,7 @@ bp = Blueprint("views", __name__)
 @bp.get("/")
 def index() -> str:
     """Overview: headline figures, data freshness and the last analysis."""
-    return render_template("index.html", **overview())
+    return render_template("index.html", **overview(), min_group_size=policy.min_group_size())
 
 
 @bp.get("/map")
@@ -34,16 +35,16 @@ def network_map() -> str:
 def overview() -> dict[str, Any]:
     """Everything the overview shows, JSON-ready."""
     store = get_store()
-    counts = store.counts()
+    groups = policy.Groups.of(store.people())
     runs = store.runs(limit=1)
     return {
-        "counts": counts.as_dict(),
+        "counts": counts(),
         "teams": [
             {"department": t.department, "name": t.name, "key": t.key, "is_it": t.is_it}
             for t in store.teams()
         ],
-        "units": _units(),
-        "isolated": _isolated(),
+        "units": _units(groups),
+        "isolated": _isolated(groups),
         "analysis": _analysis(),
         "freshness": {
             "last_ingest": runs[0].finished.isoformat() if runs else None,
@@ -52,25 +53,65 @@ def overview() -> dict[str, Any]:
     }
 
 
-def _units() -> list[dict[str, Any]]:
-    """Liaison score per business unit, with coverage and the change since the earlier period."""
+def counts() -> dict[str, Any]:
+    """Counts of people, teams, departments and interactions per channel, as the viewer may see.
+
+    Admins get the store's totals. For everyone else people and interactions
+    are counted over the visible people only (:mod:`web.policy`, rule 2), so
+    that the totals minus the visible teams' figures leave nothing of a
+    hidden team; ``partial`` then says that some people were left out.
+    """
+    store = get_store()
+    found = store.counts().as_dict()
+    if policy.sees_all():
+        return {**found, "partial": False}
+    people = list(store.people())
+    shown = set(policy.Groups.of(people).people)
+    interactions: dict[str, int] = defaultdict(int)
+    pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for tie in store.ties():
+        if tie.source in shown and tie.target in shown:
+            interactions[tie.channel.value] += tie.count
+            pairs[tie.channel.value].add((tie.source, tie.target))
+    channels = {
+        name: {"interactions": interactions[name], "pairs": len(pairs[name])}
+        for name in sorted(interactions)
+    }
+    return {
+        **found,
+        "people": len(shown),
+        "interactions": sum(interactions.values()),
+        "channels": channels,
+        "partial": len(shown) < len(people),
+    }
+
+
+def _units(groups: policy.Groups) -> list[dict[str, Any]]:
+    """Liaison score per business unit, with coverage and the change since the earlier period.
+
+    A unit's figures come from the analysis of everyone: when one of the
+    teams they draw on is hidden, only the score and its change are shown
+    (``partial``), no counts (:mod:`web.policy`, rule 4).
+    """
     liaison = results.result("liaison")
     if not liaison:
         return []
     compared = (results.result("compare") or {}).get("liaison", {})
     rows = []
     for name, unit in sorted(liaison["units"].items(), key=lambda kv: kv[1]["score"]):
-        size = int(unit["liaison"]["unit_people"])
-        if not group_visible(size):
+        if not groups.unit_visible(name):
             rows.append({"unit": name, "hidden": True})
             continue
         change = compared.get(name)
-        rows.append({
-            "unit": name, "hidden": False, "score": round(unit["score"], 1),
-            "people": size, "coverage": round(unit["coverage"], 3),
+        row = {
+            "unit": name, "hidden": False, "partial": False, "score": round(unit["score"], 1),
+            "people": groups.units[name], "coverage": round(unit["coverage"], 3),
             "paths": unit["paths"], "it_people": unit["liaison"]["it_people"],
             "change": _change(change) if change else None,
-        })  # fmt: skip
+        }  # fmt: skip
+        if not groups.liaison_whole(name):
+            row.update(partial=True, coverage=None, paths=None, it_people=None)
+        rows.append(row)
     return rows
 
 
@@ -87,11 +128,11 @@ def _change(change: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def _isolated() -> list[dict[str, Any]]:
-    """Teams the isolation job flagged, most inward-looking first."""
+def _isolated(groups: policy.Groups) -> list[dict[str, Any]]:
+    """Teams the isolation job flagged, most inward-looking first (hidden teams left out)."""
     teams = get_store().scores(Subject.TEAM)
     flagged = [
-        (name, s) for name, s in teams.items() if s.get("flagged") and group_visible(int(s["size"]))
+        (name, s) for name, s in teams.items() if s.get("flagged") and groups.team_visible(name)
     ]
     flagged.sort(key=lambda item: (item[1].get("ei_delta", 0.0), item[0]))
     return [
