@@ -26,15 +26,14 @@ from graph.errors import InvalidInput
 from graph.errors import NotFound
 from ingest.records import Channel
 from ingest.records import Person
+from web import policy
 from web import results
 from web.params import Window
 from web.params import people_graph
 from web.params import window
 from web.policy import group_visible
-from web.policy import min_group_size
 from web.policy import person_label
 from web.policy import short_key
-from web.policy import viewer
 from web.store import get_store
 
 bp = Blueprint("isolation", __name__)
@@ -49,7 +48,7 @@ NO_SNAPSHOT = (
 
 def hidden_text() -> str:
     """What replaces the figures of a team that is too small to show."""
-    return f"hidden (fewer than {min_group_size()} people)"
+    return policy.hidden_text()
 
 
 # -- the ranking -----------------------------------------------------------------------------
@@ -62,9 +61,9 @@ def build_isolated(wanted: Window) -> dict[str, Any]:
     if snapshot is None:
         return {**data, "snapshot": None, "teams": [], "message": NO_SNAPSHOT}
     store = get_store()
-    people = {p.key: p for p in store.people()}
+    groups = policy.Groups.of(store.people())
     known = {t.key: t for t in store.teams()}
-    rows = [_team(t, people, known, wanted) for t in snapshot["result"].get("teams", [])]
+    rows = [_team(t, groups, known, wanted) for t in snapshot["result"].get("teams", [])]
     shown = sorted((r for r in rows if r["visible"]), key=_rank)
     for number, row in enumerate(shown, start=1):
         row["rank"] = number
@@ -93,7 +92,7 @@ def _rank(row: dict[str, Any]) -> tuple[bool, float, str]:
 
 
 def _team(
-    found: dict[str, Any], people: dict[str, Person], known: dict[str, Any], wanted: Window
+    found: dict[str, Any], groups: policy.Groups, known: dict[str, Any], wanted: Window
 ) -> dict[str, Any]:
     name = found["team"]
     team = known.get(name)
@@ -105,7 +104,7 @@ def _team(
         "is_it": bool(team.is_it) if team else None,
         "url": url_for("teams.team_page", team=name) if team else None,
         "ego_api": url_for("isolation.ego_api", team=name, **wanted.query()),
-        "visible": group_visible(found["size"]),
+        "visible": groups.team_visible(name),
     }
     if not row["visible"]:
         return {**row, "hidden": hidden_text()}
@@ -113,8 +112,8 @@ def _team(
     top = found.get("concentration")
     carrier = None
     reasons = list(found.get("reasons", []))
-    if top and viewer().role in ("analyst", "admin"):
-        person = _person(top["top_member"], people)
+    if top and policy.sees_people():
+        person = _person(top["top_member"], dict(groups.people))
         carrier = {**person, "share": round(top["top_share"], 3)}
         reasons = [r.replace(top["top_member"], person["label"]) for r in reasons]
     elif top:  # viewers see groups, not the people in them
@@ -167,15 +166,17 @@ def _window_json(wanted: Window) -> dict[str, Any]:
 
 def build_ego(team: str, wanted: Window, *, limit: int = EGO_LIMIT) -> dict[str, Any]:
     """A team in the middle, its neighbouring teams around it, and the ties among them."""
-    teams = team_graph(people_graph(wanted))
-    try:
-        ego = ego_network(teams, team, limit=limit)
-    except KeyError:
-        raise NotFound(f"no team {team!r} with members") from None
-    centre = teams.vs.find(name=team)
+    people = people_graph(wanted)
+    size = sum(1 for t in people.vs["team"] if t == team) if people.vcount() else 0
+    if not size:
+        raise NotFound(f"no team {team!r} with members")
     data: dict[str, Any] = {"team": team, "window": _window_json(wanted), "limit": limit}
-    if not group_visible(centre["size"]):
+    if not group_visible(size):
         return {**data, "hidden": True, "message": hidden_text(), "nodes": [], "edges": []}
+    # hidden teams and their ties are left out before the neighbours are chosen
+    teams = team_graph(policy.visible_graph(people))
+    ego = ego_network(teams, team, limit=limit)
+    centre = teams.vs.find(name=team)
     outside = teams.es.select(_incident=[centre.index])
     positions = ego_layout(ego)
     visible = [group_visible(size) for size in ego.vs["size"]]

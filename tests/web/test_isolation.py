@@ -211,11 +211,15 @@ def test_ego_maps_hide_small_neighbours(guarded):
     lonely = guarded.get("/api/isolated/Legal/Counsel/ego").get_json()
     assert lonely["hidden"] is True and lonely["nodes"] == [] and lonely["edges"] == []
     south = guarded.get("/api/isolated/Sales/South/ego").get_json()
-    legal = next(n for n in south["nodes"] if n["id"] == "Legal/Counsel")
-    assert legal["visible"] is False and "size" not in legal
+    # a hidden team is no neighbour at all: not a node, not an edge, not in the totals
+    assert "Legal/Counsel" not in {n["id"] for n in south["nodes"]}
+    assert all(n["visible"] and "size" in n for n in south["nodes"])
     for edge in south["edges"]:
-        touches = "Legal/Counsel" in (edge["source"], edge["target"])
-        assert ("weight" in edge) is not touches and ("count" in edge) is not touches
+        assert "Legal/Counsel" not in (edge["source"], edge["target"])
+        assert "weight" in edge and "count" in edge
+    own = [e["weight"] for e in south["edges"] if e["ego"]]
+    assert south["neighbours"] == len(own)
+    assert south["external_weight"] == pytest.approx(sum(own), abs=1e-3)
 
 
 def test_reasons_name_people_as_the_viewer_may_see_them(guarded):
