@@ -185,11 +185,13 @@ def ingest_email(
     ``duplicate message``. See :mod:`ingest.ties` for the weighting.
 
     Headers are read by the fast scanner of :mod:`ingest.scan` (the
-    standard library parses what it cannot, with identical results).
-    ``workers`` processes parse each mbox or maildir (``None``: two for
-    mbox files of :data:`ingest.scan.AUTO_WORKERS_BYTES` or more, else one);
-    records are still converted and stored in file order, so the results do
-    not depend on it.
+    standard library parses what it cannot, with identical results). With
+    ``workers`` > 1, ``workers - 1`` helper processes parse each big mbox
+    (byte ranges) or maildir (runs of files) while this process converts and
+    stores; ``None`` lets :func:`ingest.scan.default_workers` decide (a
+    helper only for mbox files of 32 MB or more while a CPU is idle).
+    Records are converted in file order either way, so results and dedupe
+    do not depend on it.
     """
     resolver = Resolver(settings, sink.people())
     seen: set[str] = set()
@@ -197,7 +199,7 @@ def ingest_email(
     def read(path: Path, report: IngestReport) -> Iterable[tuple[str, object]]:
         if _is_trace(path):
             return _trace_records(path, report, trace_mapping)
-        return scan.read_mail(path, workers=workers)
+        return scan.read_mail(path, workers=workers, share=False)
 
     def convert(raw: object, source: str, record: str, report: IngestReport) -> list[Interaction]:
         if isinstance(raw, IngestError):

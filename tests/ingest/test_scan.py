@@ -428,11 +428,15 @@ def test_scan_mbox_is_read_mbox_plus_parse_headers(big_mbox):
     assert {"16", "33", "509"} <= set(errors)  # the appended bad messages, located
 
 
-def test_two_workers_give_the_same_stream(big_mbox, monkeypatch):
+@pytest.mark.parametrize(
+    ("workers", "share", "start"), [(2, True, None), (2, False, None), (3, True, "spawn")]
+)
+def test_helper_processes_give_the_same_stream(big_mbox, monkeypatch, workers, share, start):
     monkeypatch.setattr(scan, "_MIN_TASK_BYTES", 4000)
+    monkeypatch.setattr(scan, "START_METHOD", start)
     assert len(scan._mbox_ranges(big_mbox, 4000)) > 5
     one = list(scan_mbox(big_mbox, workers=1))
-    two = list(scan_mbox(big_mbox, workers=2))
+    two = list(scan_mbox(big_mbox, workers=workers, share=share))
     assert_same_stream(two, one)
     failed = {r: p for r, p in two if isinstance(p, IngestError)}
     assert failed["509"].record == "509" and failed["509"].source == str(big_mbox)
@@ -455,11 +459,14 @@ def test_read_mail_dispatches_like_the_pipeline(data, big_mbox):
 
 
 def test_default_workers(big_mbox, data, monkeypatch):
-    assert scan.default_workers(big_mbox) == 1
+    assert scan.default_workers(big_mbox) == 1  # small
     assert scan.default_workers(data / "maildir") == 1
     monkeypatch.setattr(scan, "AUTO_WORKERS_BYTES", 1)
     monkeypatch.setattr(scan.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(scan.os, "getloadavg", lambda: (0.3, 0.5, 0.5))
     assert scan.default_workers(big_mbox) == 2
+    monkeypatch.setattr(scan.os, "getloadavg", lambda: (1.5, 0.5, 0.5))  # no idle CPU
+    assert scan.default_workers(big_mbox) == 1
 
 
 def test_pipeline_results_do_not_depend_on_workers(loaded, settings, data, tmp_path, monkeypatch):
