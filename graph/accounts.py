@@ -1,9 +1,10 @@
-"""The app database: user accounts and the append-only audit log.
+"""The app database: user accounts, the append-only audit log and the task queue.
 
 One SQLite file in the instance folder (``ACCOUNTS_PATH``), separate from the
-graph store: accounts and audit stay here even when the graph lives in Neo4j.
-Each call opens its own short connection, so the class is safe to share
-between threads and between the worker processes of one server.
+graph store: accounts, audit and tasks stay here even when the graph lives in
+Neo4j. Each call opens its own short connection, so the class is safe to share
+between threads and between the processes of one server (web workers and the
+task worker), which all see the same tasks.
 
 Passwords are hashed with scrypt (RFC 7914) from :mod:`hashlib`:
 ``N = 2**15``, ``r = 8``, ``p = 1``, a 16-byte random salt and a 32-byte key,
@@ -13,6 +14,15 @@ rehashed at the next login). Hashes are compared in constant time.
 
 The audit log refuses ``UPDATE`` and ``DELETE`` with triggers: rows can only
 be appended.
+
+Background tasks (ingests, analyses) are rows of the ``task`` table, described
+by data (their kind and JSON parameters), so any process can run them. At
+most one task runs at a time across every process: :meth:`Accounts.claim_task`
+takes the oldest queued task in one write transaction (``BEGIN IMMEDIATE``)
+only when none is running, and a partial unique index refuses a second
+running row anyway. A running task's process beats its heartbeat; a task
+whose heartbeat is older than a limit is failed (its process died), so the
+queue cannot jam.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import sqlite3
@@ -30,6 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from graph.errors import Conflict
 from graph.errors import InvalidInput
@@ -56,6 +68,10 @@ SALT_BYTES, KEY_BYTES = 16, 32
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 TARGET_CHARS = 1000
+#: a task's states, in the order it goes through them
+TASK_STATES = ("queued", "running", "done", "failed")
+#: how many progress messages a task keeps (the newest)
+TASK_MESSAGES = 50
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS account (
@@ -84,9 +100,36 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS task (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL,
+    heartbeat REAL,
+    steps INTEGER,
+    step INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    messages TEXT NOT NULL DEFAULT '[]',
+    result TEXT,
+    error TEXT NOT NULL DEFAULT '',
+    params TEXT NOT NULL DEFAULT '{}',
+    user TEXT NOT NULL DEFAULT '',
+    worker TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS task_state ON task (state, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS task_one_running ON task (state) WHERE state = 'running';
 """
 
 ACCOUNT_COLUMNS = "id, name, password, role, identify, disabled, epoch, created, last_login"
+TASK_COLUMNS = (
+    "seq, id, kind, label, state, created, started, finished, heartbeat, steps, step, "
+    "message, messages, result, error, params, user, worker"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +173,44 @@ class AuditEntry:
             "target": self.target,
             "ip": self.ip,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """One background task as the app database holds it.
+
+    ``seq`` orders tasks as they were queued; ``params`` says what to do
+    (the handler of ``kind`` reads them); ``worker`` names the process that
+    runs or ran it and ``heartbeat`` when that process last said it is alive.
+    Times are seconds since the epoch (UTC).
+    """
+
+    seq: int
+    id: str
+    kind: str
+    label: str
+    state: str
+    created: float
+    started: float | None
+    finished: float | None
+    heartbeat: float | None
+    steps: int | None
+    step: int
+    message: str
+    messages: list[str]
+    result: dict[str, Any] | None
+    error: str
+    params: dict[str, Any]
+    user: str
+    worker: str
+
+
+def _task(row: tuple) -> TaskRecord:
+    values = list(row)
+    values[12] = json.loads(values[12])
+    values[13] = None if values[13] is None else json.loads(values[13])
+    values[15] = json.loads(values[15])
+    return TaskRecord(*values)
 
 
 def rank(role: str) -> int:
@@ -248,6 +329,27 @@ class Accounts:
             conn.execute("PRAGMA journal_mode=WAL")
             with conn:
                 yield conn
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that holds the write lock from its start (``BEGIN IMMEDIATE``).
+
+        Other writers wait (up to 30 s) until it ends, so what it reads stays
+        true until it commits.
+        """
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.Error as err:
+            raise StoreUnavailable(f"cannot open {self.path}: {err}") from err
+        with closing(conn):
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     # -- users ------------------------------------------------------------------------------
 
@@ -408,3 +510,177 @@ class Accounts:
             ).fetchall()
         entries = [AuditEntry(r[0], _time(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
         return entries, int(total)
+
+    # -- background tasks -------------------------------------------------------------------
+
+    def add_task(
+        self,
+        task_id: str,
+        kind: str,
+        label: str,
+        params: dict[str, Any],
+        *,
+        steps: int | None = None,
+        user: str = "",
+    ) -> TaskRecord:
+        """Queue a task behind those already waiting; return it."""
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO task (id, kind, label, created, steps, params, user) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (task_id, kind, label, _clock(), steps, json.dumps(params), user[:200]),
+            )
+        found = self.task(task_id)
+        assert found is not None
+        return found
+
+    def task(self, task_id: str) -> TaskRecord | None:
+        """The task with that id, or ``None``."""
+        with self._connect() as conn:
+            row = conn.execute(
+                f"SELECT {TASK_COLUMNS} FROM task WHERE id = ?", (task_id,)
+            ).fetchone()
+        return _task(row) if row else None
+
+    def tasks(self, limit: int = 20, *, state: str | None = None) -> list[TaskRecord]:
+        """The newest tasks first, optionally only those in one state."""
+        clause, values = ("WHERE state = ?", (state,)) if state else ("", ())
+        with self._connect() as conn:
+            rows = conn.execute(
+                f"SELECT {TASK_COLUMNS} FROM task {clause} ORDER BY seq DESC LIMIT ?",
+                (*values, limit),
+            ).fetchall()
+        return [_task(row) for row in rows]
+
+    def count_tasks(self, state: str) -> int:
+        """How many tasks are in ``state``."""
+        with self._connect() as conn:
+            return int(
+                conn.execute("SELECT count(*) FROM task WHERE state = ?", (state,)).fetchone()[0]
+            )
+
+    def claim_task(self, worker: str, *, stale_after: float) -> TaskRecord | None:
+        """Start the oldest queued task for ``worker`` if no task is running; return it.
+
+        One write transaction fails running tasks whose heartbeat is older
+        than ``stale_after`` seconds, checks that none is left running and
+        marks the oldest queued task as running by ``worker``. Returns
+        ``None`` when a task is running or none is queued.
+        """
+        now = _clock()
+        with self._exclusive() as conn:
+            _fail_stale(conn, now, stale_after)
+            if conn.execute("SELECT 1 FROM task WHERE state = 'running' LIMIT 1").fetchone():
+                return None
+            row = conn.execute(
+                "SELECT seq FROM task WHERE state = 'queued' ORDER BY seq LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                "UPDATE task SET state = 'running', started = ?, heartbeat = ?, worker = ? "
+                "WHERE seq = ?",
+                (now, now, worker, row[0]),
+            )
+            found = conn.execute(
+                f"SELECT {TASK_COLUMNS} FROM task WHERE seq = ?", (row[0],)
+            ).fetchone()
+        return _task(found)
+
+    def fail_stale_tasks(self, stale_after: float) -> int:
+        """Fail running tasks whose heartbeat is older than ``stale_after`` seconds; how many."""
+        with self._exclusive() as conn:
+            return _fail_stale(conn, _clock(), stale_after)
+
+    def update_task(
+        self,
+        task_id: str,
+        worker: str,
+        *,
+        step: int | None = None,
+        message: str | None = None,
+        messages: list[str] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> bool:
+        """Write a running task's progress and beat its heartbeat.
+
+        Only the given fields change. Returns ``False`` when the task is no
+        longer running for ``worker`` (it was failed as stale): that worker
+        should give it up.
+        """
+        assignments, values = ["heartbeat = ?"], [_clock()]
+        for column, value in (("step", step), ("message", message)):
+            if value is not None:
+                assignments.append(f"{column} = ?")
+                values.append(value)
+        if messages is not None:
+            assignments.append("messages = ?")
+            values.append(json.dumps(messages[-TASK_MESSAGES:]))
+        if result is not None:
+            assignments.append("result = ?")
+            values.append(json.dumps(result))
+        with self._connect() as conn:
+            changed = conn.execute(
+                f"UPDATE task SET {', '.join(assignments)} "
+                "WHERE id = ? AND state = 'running' AND worker = ?",
+                (*values, task_id, worker),
+            ).rowcount
+        return bool(changed)
+
+    def finish_task(
+        self,
+        task_id: str,
+        worker: str,
+        *,
+        state: str,
+        result: dict[str, Any] | None = None,
+        error: str = "",
+    ) -> bool:
+        """End a task ``worker`` runs as ``done`` or ``failed``; ``False`` if it no longer runs it."""
+        if state not in ("done", "failed"):
+            raise InvalidInput("must be done or failed", field="state", value=state)
+        now = _clock()
+        with self._connect() as conn:
+            changed = conn.execute(
+                "UPDATE task SET state = ?, finished = ?, heartbeat = ?, error = ?, "
+                "result = coalesce(?, result) WHERE id = ? AND state = 'running' AND worker = ?",
+                (
+                    state,
+                    now,
+                    now,
+                    error,
+                    None if result is None else json.dumps(result),
+                    task_id,
+                    worker,
+                ),
+            ).rowcount
+        return bool(changed)
+
+    def prune_tasks(self, keep: int) -> int:
+        """Forget finished tasks but the newest ``keep``; return how many went."""
+        with self._connect() as conn:
+            return conn.execute(
+                "DELETE FROM task WHERE state IN ('done', 'failed') AND seq NOT IN "
+                "(SELECT seq FROM task WHERE state IN ('done', 'failed') "
+                "ORDER BY seq DESC LIMIT ?)",
+                (keep,),
+            ).rowcount
+
+
+def _clock() -> float:
+    return datetime.now(UTC).timestamp()
+
+
+def _fail_stale(conn: sqlite3.Connection, now: float, stale_after: float) -> int:
+    """Fail the running tasks whose process stopped beating their heartbeat."""
+    minutes = stale_after / 60
+    limit = f"{minutes:g} minutes" if minutes >= 1 else f"{stale_after:g} seconds"
+    error = (
+        f"stopped: the process running it gave no sign of life for more than {limit} "
+        "(it was stopped or crashed); start it again"
+    )
+    return conn.execute(
+        "UPDATE task SET state = 'failed', finished = ?, error = ? "
+        "WHERE state = 'running' AND coalesce(heartbeat, started, created) < ?",
+        (now, error, now - stale_after),
+    ).rowcount
