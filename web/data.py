@@ -347,28 +347,66 @@ def start_upload() -> dict[str, Any]:
         raise
     names = [path.name for path in saved]
     label = f"{kind}: {', '.join(names)}"
-
-    def work(progress: tasks.Progress) -> dict[str, Any]:
-        paths = [_unpacked(path, progress) if _is_zip(path) else path for path in saved]
-        try:
-            cli.ingest_files(
-                kind,
-                paths,
-                strict=strict,
-                preset=preset,
-                mapping=mapping,
-                progress=lambda n: progress.note(f"{n:,} records read"),
-            )
-        except Exception as err:
-            with suppress(Exception):  # the ingest's own error is the one to report
-                progress.partial(upload_result(upload_id, kind, paths))
-            raise tasks.TaskFailed(_without_folder(tasks.describe(err), folder)) from err
-        result = upload_result(upload_id, kind, paths)
-        freshness()  # worked out here, not on the next page view
-        return result
-
+    params = {
+        "upload": upload_id,
+        "kind": kind,
+        "files": [str(path) for path in saved],
+        "strict": strict,
+        "preset": preset,
+        "mapping": str(mapping) if mapping else None,
+    }
     audit.record("ingest", label)
-    return _task_json(tasks.get_runner().submit("ingest", label, work))
+    return _task_json(tasks.get_runner().submit("ingest", label, params))
+
+
+@tasks.handler("ingest")
+def run_upload(params: dict[str, Any], progress: tasks.Progress) -> dict[str, Any]:
+    """The ingest task of an upload: unpack zipped maildirs, ingest, sum up what each file did.
+
+    ``params``: ``upload`` (its id), ``kind``, ``files`` (saved paths under
+    ``DATA_DIR/uploads/<upload>``), ``strict``, ``preset`` and ``mapping``
+    (a saved path or ``None``). A worker process must see the same
+    ``DATA_DIR`` as the web process that saved the files.
+    """
+    upload_id, kind = params["upload"], params["kind"]
+    folder = _upload_folder(upload_id)
+    saved = [_inside(Path(name), folder) for name in params["files"]]
+    mapping = _inside(Path(params["mapping"]), folder) if params.get("mapping") else None
+    paths = [_unpacked(path, progress) if _is_zip(path) else path for path in saved]
+    try:
+        cli.ingest_files(
+            kind,
+            paths,
+            strict=bool(params.get("strict")),
+            preset=params.get("preset"),
+            mapping=mapping,
+            progress=lambda n: progress.note(f"{n:,} records read"),
+        )
+    except Exception as err:
+        with suppress(Exception):  # the ingest's own error is the one to report
+            progress.partial(upload_result(upload_id, kind, paths))
+        raise tasks.TaskFailed(_without_folder(tasks.describe(err), folder)) from err
+    result = upload_result(upload_id, kind, paths)
+    if tasks.get_runner().threaded:
+        freshness()  # worked out here, not on the next page view (of this process)
+    return result
+
+
+def _upload_folder(upload_id: str) -> Path:
+    """The folder of an upload in this process's ``DATA_DIR``."""
+    if not re.fullmatch(r"[0-9a-f]{32}", upload_id):
+        raise tasks.TaskFailed(f"{upload_id!r} is not an upload id")
+    return Path(current_app.config["DATA_DIR"]) / "uploads" / upload_id
+
+
+def _inside(path: Path, folder: Path) -> Path:
+    """``path``, checked to be an existing file in ``folder`` (the upload's)."""
+    if not (path.resolve().is_relative_to(folder.resolve()) and path.exists()):
+        raise tasks.TaskFailed(
+            f"{path.name} is not in the upload's folder here: the process running tasks "
+            "needs the same DATA_DIR as the web app"
+        )
+    return path
 
 
 def upload_result(upload_id: str, kind: str, paths: list[Path]) -> dict[str, Any]:
@@ -396,14 +434,30 @@ def start_analysis() -> dict[str, Any]:
     if since and until and until <= since:
         raise InvalidInput("must be after since", field="until", value=_text(values.get("until")))
     label = f"analysis, seed {seed}{_window_label(since, until)}"
-
-    def work(progress: tasks.Progress) -> dict[str, Any]:
-        progress.note("loading ties")
-        summary = cli.analyse(seed=seed, since=since, until=until, progress=progress.step)
-        return {"seed": seed, "jobs": len(JOBS), **summary}
-
+    params = {
+        "seed": seed,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+    }
     audit.record("analysis", label)
-    return _task_json(tasks.get_runner().submit("analysis", label, work, steps=len(JOBS)))
+    return _task_json(tasks.get_runner().submit("analysis", label, params, steps=len(JOBS)))
+
+
+@tasks.handler("analysis")
+def run_analysis(params: dict[str, Any], progress: tasks.Progress) -> dict[str, Any]:
+    """The analysis task: the nine jobs over the store, one step each.
+
+    ``params``: ``seed`` and the window's ``since`` and ``until`` (ISO dates or ``None``).
+    """
+    seed = int(params.get("seed", 1))
+    since, until = (_date(params.get(name)) for name in ("since", "until"))
+    progress.note("loading ties")
+    summary = cli.analyse(seed=seed, since=since, until=until, progress=progress.step)
+    return {"seed": seed, "jobs": len(JOBS), **summary}
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -82,6 +82,12 @@ SETTINGS: tuple[Setting, ...] = (
         5,
         "Groups smaller than this are hidden from analysts and viewers (not from admins).",
     ),
+    Setting(
+        "TASK_RUNNER",
+        "thread",
+        "Who runs background tasks (ingests, analyses): `thread` (a thread in each web "
+        "process) or `worker` (web processes only queue them; `flask --app app worker` runs them).",
+    ),
 )
 
 

@@ -424,3 +424,46 @@ def test_uploads_and_analyses_are_audited(client):
     actions = {(r.action, r.user) for r in rows}
     assert {("ingest", "test-admin"), ("analysis", "test-admin")} <= actions
     tasks.get_runner(client.application).wait(sent.get_json()["task"]["id"], 60)
+
+
+def test_in_worker_mode_a_worker_process_ingests_the_upload(tmp_path):
+    web = make_app(tmp_path, TASK_RUNNER="worker")
+    worker = make_app(tmp_path, TASK_RUNNER="worker")  # another process, same folders
+    try:
+        response = upload(web.test_client(), "email", (ENRON_MBOX, "enron-sample.mbox"))
+        assert response.status_code == 202
+        task_id = response.get_json()["task"]["id"]
+        assert tasks.get_runner(web).get(task_id)["state"] == "queued"
+        ran = tasks.TaskRunner(worker, threaded=False).run_next()
+        assert ran is not None and ran["id"] == task_id and ran["state"] == "done", ran
+        shown = web.test_client().get(f"/api/tasks/{task_id}").get_json()["task"]
+        [report], counts = reference_reports(tmp_path, ENRON_MBOX)
+        assert shown["result"]["kept"] == report.kept and shown["result"]["read"] == report.read
+        assert shown["progress"] == f"{report.read:,} records read"
+        with web.app_context():
+            assert get_store().counts().as_dict() == counts
+    finally:
+        for app in (web, worker):
+            tasks.shutdown(app)
+            close_store(app)
+
+
+def test_a_worker_without_the_upload_folder_fails_the_task_clearly(tmp_path):
+    web = make_app(tmp_path, TASK_RUNNER="worker")
+    elsewhere = make_app(tmp_path, TASK_RUNNER="worker", DATA_DIR=str(tmp_path / "other"))
+    try:
+        response = upload(web.test_client(), "email", (ENRON_MBOX, "enron-sample.mbox"))
+        task_id = response.get_json()["task"]["id"]
+        ran = tasks.TaskRunner(elsewhere, threaded=False).run_next()
+        assert ran["id"] == task_id and ran["state"] == "failed"
+        assert ran["error"] == (
+            "enron-sample.mbox is not in the upload's folder here: the process running tasks "
+            "needs the same DATA_DIR as the web app"
+        )
+        assert str(tmp_path) not in ran["error"]
+        with web.app_context():
+            assert get_store().runs() == []
+    finally:
+        for app in (web, elsewhere):
+            tasks.shutdown(app)
+            close_store(app)
