@@ -27,11 +27,16 @@ group, every figure, every name.
    subtracting the visible parts from it leaves nothing to recover.
 3. *Edges between groups* are shown only when both ends are visible
    (:func:`edge_visible`, :meth:`Groups.subject_visible`).
-4. *Analysis snapshots* were computed over everyone. A snapshot figure of a
-   visible group is shown in full only when no team it draws on is hidden
-   (:meth:`Groups.unit_whole`, :meth:`Groups.liaison_whole`); otherwise
-   only its scores remain, never a count or a volume that visible parts
-   could be subtracted from.
+4. *Analysis snapshots* were computed over everyone, so a snapshot figure
+   of a visible group may include hidden teams' parts: a unit's liaison
+   draws on its teams and on IT, a team's E-I index and tie counts on the
+   teams it has ties with. Such a figure is shown only when what it
+   includes of hidden teams is no single small group (:meth:`Groups.safe`:
+   no hidden team at all, or at least two with k or more people together),
+   so that subtracting the visible parts leaves at most a sum over a group
+   of k or more. Otherwise a unit keeps only its score and a team's
+   boundary figures are withheld (:meth:`Groups.liaison_whole`,
+   :func:`hidden_neighbours`).
 5. *Names and titles* only for viewers who may identify people
    (:func:`person_label`, :func:`person_title`): a job title names someone
    in a small team as surely as their name does.
@@ -40,10 +45,14 @@ group, every figure, every name.
 from __future__ import annotations
 
 from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from typing import Any
 
 import igraph as ig
 from flask import current_app
@@ -135,6 +144,11 @@ def edge_visible(a_size: int, b_size: int) -> bool:
 def hidden_text() -> str:
     """What replaces the figures of a group that is too small to show."""
     return f"hidden (fewer than {min_group_size()} people)"
+
+
+def withheld_text() -> str:
+    """What replaces a visible group's figures that would give a hidden group's part away."""
+    return f"withheld (its ties reach a team of fewer than {min_group_size()} people)"
 
 
 def team_of(person: Person) -> str:
@@ -233,9 +247,30 @@ class Groups:
         """Whether no team of a business unit is hidden (its snapshot figures may be shown in full)."""
         return all(self.team_visible(t) for t in self.unit_teams.get(unit, ()))
 
+    def safe(self, parts: Iterable[str]) -> bool:
+        """Whether a figure that includes the teams ``parts`` may be shown (rule 4).
+
+        It may when none of them is hidden, or when the hidden ones are at
+        least two with k or more people together: subtracting the visible
+        parts then leaves a sum over several teams, no small group's figure.
+        """
+        hidden = {t for t in parts if not self.team_visible(t)}
+        if not hidden:
+            return True
+        return len(hidden) >= 2 and sum(self.teams[t] for t in hidden) >= min_group_size()
+
+    def boundary_safe(self, team: str, neighbours: Mapping[str, frozenset[str]]) -> bool:
+        """Whether a team's snapshot figures that count its ties to other teams may be shown.
+
+        ``neighbours``: :func:`hidden_neighbours` in the snapshot's window.
+        The E-I index, tie counts, reach and isolation flags of a team tied
+        to one small hidden team would give that tie away (rule 4).
+        """
+        return self.team_visible(team) and self.safe(neighbours.get(team, frozenset()))
+
     def liaison_whole(self, unit: str) -> bool:
-        """Whether a unit's liaison snapshot draws on no hidden team (the unit's nor IT's)."""
-        return self.unit_whole(unit) and all(self.team_visible(t) for t in self.it_teams)
+        """Whether a unit's liaison snapshot (drawn from its teams and IT's) may be shown in full."""
+        return self.safe(self.unit_teams.get(unit, frozenset()) | self.it_teams)
 
     def group_name_visible(self, name: str) -> bool:
         """Whether a team (``Dept/Team``), a team's short name or a department may be shown.
@@ -263,3 +298,62 @@ class Groups:
         if part in self.unit_teams:
             return self.unit_visible(part)
         return self.department_visible(part)
+
+
+def hidden_neighbours(graph: ig.Graph) -> dict[str, frozenset[str]]:
+    """Per team, the hidden teams its people have ties with in ``graph``.
+
+    ``graph`` is a person graph of everyone (vertex attribute ``team``).
+    Admins see every team, so nothing is hidden from them: ``{}``.
+    """
+    if sees_all() or graph.vcount() == 0:
+        return {}
+    teams = [t or "" for t in graph.vs["team"]]
+    sizes = Counter(teams)
+    hidden = {t for t, n in sizes.items() if not group_visible(n)}
+    found: dict[str, set[str]] = defaultdict(set)
+    for edge in graph.es:
+        a, b = teams[edge.source], teams[edge.target]
+        if a != b and a in hidden:
+            found[b].add(a)
+        if a != b and b in hidden:
+            found[a].add(b)
+    return {team: frozenset(others) for team, others in found.items()}
+
+
+def snapshot_neighbours(window: Mapping[str, Any] | None) -> dict[str, frozenset[str]]:
+    """:func:`hidden_neighbours` in the data window of an analysis snapshot.
+
+    ``window`` is a snapshot's ``window`` (``since``/``until`` ISO dates, or
+    ``months``); ``None`` means all the data.
+    """
+    if sees_all():
+        return {}
+    from web.params import Window
+    from web.params import people_graph
+
+    since, until = snapshot_bounds(window or {})
+    return hidden_neighbours(people_graph(Window(since, until)))
+
+
+def snapshot_bounds(window: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """The first month and the month after the last of a snapshot window.
+
+    >>> snapshot_bounds({"months": ["2025-01", "2025-12"]})
+    (datetime.date(2025, 1, 1), datetime.date(2026, 1, 1))
+    >>> snapshot_bounds({"since": "2025-03-01", "until": None, "months": ["2025-03"]})
+    (datetime.date(2025, 3, 1), None)
+    """
+    months: Sequence[str] = window.get("months") or []
+    if "since" in window or "until" in window:  # the bounds the analysis read
+        since, until = window.get("since"), window.get("until")
+        return (
+            date.fromisoformat(since[:10]) if since else None,
+            date.fromisoformat(until[:10]) if until else None,
+        )
+    if not months:
+        return None, None
+    first, last = months[0], months[-1]
+    year, month = int(last[:4]), int(last[5:7])
+    after = date(year + month // 12, month % 12 + 1, 1)
+    return date(int(first[:4]), int(first[5:7]), 1), after

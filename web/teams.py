@@ -89,19 +89,24 @@ def api_person(key: str):  # noqa: ANN201 - Flask view
 
 
 def teams_overview() -> list[dict[str, Any]]:
-    """Every team: key, department, name, IT or not, size and isolation figures."""
+    """Every team: key, department, name, IT or not, size and isolation figures.
+
+    A hidden team keeps its name; its size and figures are ``None``.
+    """
     store = get_store()
-    sizes = Counter(p.team_key for p in store.people() if p.team)
+    groups = policy.Groups.of(store.people())
     scores = store.scores(Subject.TEAM)
+    neighbours = policy.snapshot_neighbours((latest("isolation") or {}).get("window"))
     rows = []
     for team in store.teams():
-        size = sizes.get(team.key, 0)
-        visible = policy.group_visible(size)
-        named = scores.get(team.key, {}) if visible else {}
+        visible = groups.team_visible(team.key)
+        shown = groups.boundary_safe(team.key, neighbours)
+        named = scores.get(team.key, {}) if shown else {}
         rows.append({
             "key": team.key, "department": team.department, "name": team.name,
-            "is_it": team.is_it, "size": size, "visible": visible,
-            "flagged": bool(named.get("flagged")) if visible else None,
+            "is_it": team.is_it, "size": groups.team_size(team.key), "visible": visible,
+            "withheld": policy.withheld_text() if visible and not shown else None,
+            "flagged": bool(named.get("flagged")) if shown else None,
             "ei": _round(named.get("ei_index")), "ei_expected": _round(named.get("ei_expected")),
             "reach": _int(named.get("reach")),
         })  # fmt: skip
@@ -109,52 +114,64 @@ def teams_overview() -> list[dict[str, Any]]:
 
 
 def team_report(team: str, wanted: Window) -> dict[str, Any]:
-    """Everything the team page shows; raises :class:`~graph.errors.NotFound`."""
+    """Everything the team page shows; raises :class:`~graph.errors.NotFound`.
+
+    A hidden team shows its name only: no size, no members, no figures.
+    """
     store = get_store()
-    people = {p.key: p for p in store.people()}
+    everyone = list(store.people())
+    groups = policy.Groups.of(everyone)
     members = sorted(
-        (p for p in people.values() if p.team and p.team_key == team), key=policy.person_label
+        (p for p in everyone if p.team and p.team_key == team), key=policy.person_label
     )
     if not members:
         raise NotFound(f"no team {team!r} with members")
     first = members[0]
-    visible = policy.group_visible(len(members))
-    graph = people_graph(wanted)
+    visible = groups.team_visible(team)
+    people = dict(groups.people)
+    graph = policy.visible_graph(people_graph(wanted)) if visible else None
     keys = {p.key for p in members}
     return {
         "team": team,
         "department": first.department,
         "name": first.team,
         "is_it": first.is_it,
-        "size": len(members),
+        "size": groups.team_size(team),
         "visible": visible,
         "window": _window(wanted),
-        "members": _members(members),
-        "scores": _isolation(team) if visible else None,
-        "ties": _team_ties(graph, team) if visible else [],
-        "liaison": _liaison_context(graph, keys, first, people) if visible else None,
+        "members": _members(members, groups) if visible else [],
+        "scores": _isolation(team, groups) if visible else None,
+        "ties": _team_ties(graph, team) if graph else [],
+        "liaison": _liaison_context(graph, keys, first, groups) if graph else None,
         "introductions": _introductions(people, lambda i: keys & {i["person"], i["it_person"]}),
     }
 
 
 def person_report(key: str, wanted: Window) -> dict[str, Any]:
-    """Everything the person page shows; raises :class:`~graph.errors.NotFound`."""
+    """Everything the person page shows; raises :class:`~graph.errors.NotFound`.
+
+    People of hidden teams are not found (but by admins); contacts,
+    ranks and role sizes count visible people only.
+    """
     store = get_store()
     person = store.person(key)
-    people = {p.key: p for p in store.people()}
+    groups = policy.Groups.of(store.people())
+    if not groups.person_visible(person):
+        raise NotFound(f"no person {key!r} to show: their team is below the minimum group size")
+    people = dict(groups.people)
     scores = store.scores(Subject.PERSON).get(key, {})
     return {
         "key": key,
         "label": policy.person_label(person),
         "team": person.team_key if person.team else None,
         "department": person.department,
-        "title": person.title,
+        "title": policy.person_title(person),
         "is_it": person.is_it,
         "window": _window(wanted),
         **_contacts(key, wanted, people),
-        "brokerage": _brokerage(key, scores),
-        "role": _role(scores),
-        "risk": _risk(key, scores),
+        "brokerage": _brokerage(key, scores, people),
+        "role": _role(scores, people),
+        "risk": _risk(key, scores, groups),
         "introductions": _introductions(people, lambda i: key in (i["person"], i["it_person"])),
     }
 
@@ -162,18 +179,21 @@ def person_report(key: str, wanted: Window) -> dict[str, Any]:
 # -- team parts ---------------------------------------------------------------------------------
 
 
-def _members(members: list[Person]) -> list[dict[str, Any]]:
-    """Members with their role name, brokerage and key-person risk."""
+def _members(members: list[Person], groups: policy.Groups) -> list[dict[str, Any]]:
+    """Members with their role name, brokerage and key-person risk (ranked among visible people)."""
     everyone = get_store().scores(Subject.PERSON)
     roles = _role_names()
-    ranked = (result("risk") or {}).get("ranked", [])
+    ranked = [
+        e for e in (result("risk") or {}).get("ranked", []) if groups.person_visible(e["person"])
+    ]
     ranks = {entry["person"]: n for n, entry in enumerate(ranked, start=1)}
     rows = []
     for person in members:
         scores = everyone.get(person.key, {})
         role = roles.get(int(scores["role"])) if "role" in scores else None
         rows.append({
-            "key": person.key, "label": policy.person_label(person), "title": person.title,
+            "key": person.key, "label": policy.person_label(person),
+            "title": policy.person_title(person),
             "role": role["name"] if role else None,
             "betweenness": _round(scores.get("betweenness")),
             "constraint": _round(scores.get("constraint")),
@@ -187,25 +207,37 @@ def _members(members: list[Person]) -> list[dict[str, Any]]:
     return rows
 
 
-def _isolation(team: str) -> dict[str, Any] | None:
-    found = result("isolation") or {}
+def _isolation(team: str, groups: policy.Groups) -> dict[str, Any] | None:
+    """The team's isolation figures from the latest snapshot.
+
+    ``{"withheld": ...}`` alone when they would give a tie to a small hidden team away.
+    """
+    snapshot = latest("isolation")
+    found = snapshot["result"] if snapshot else {}
     for entry in found.get("teams", []):
-        if entry["team"] == team:
-            ei, expected = entry.get("ei"), entry.get("expected")
-            return {
-                "ei": _round(ei),
-                "expected": _round(expected),
-                "delta": _round(ei - expected) if ei is not None and expected is not None else None,
-                "p_value": entry.get("p_value"),
-                "reach": entry.get("reach"),
-                "other_teams": entry.get("other_teams"),
-                "external_share": _round(entry.get("external_share")),
-                "internal": entry.get("internal"),
-                "external": entry.get("external"),
-                "density": _round(entry.get("density")),
-                "flagged": bool(entry.get("reasons")),
-                "reasons": list(entry.get("reasons", [])),
-            }
+        if entry["team"] != team:
+            continue
+        if not groups.boundary_safe(team, policy.snapshot_neighbours(snapshot["window"])):
+            return {"withheld": policy.withheld_text()}
+        ei, expected = entry.get("ei"), entry.get("expected")
+        top = (entry.get("concentration") or {}).get("top_member")
+        person = groups.people.get(top or "")
+        named = policy.person_label(person) if person else "one member"
+        reasons = [r.replace(top, named) if top else r for r in entry.get("reasons", [])]
+        return {
+            "ei": _round(ei),
+            "expected": _round(expected),
+            "delta": _round(ei - expected) if ei is not None and expected is not None else None,
+            "p_value": entry.get("p_value"),
+            "reach": entry.get("reach"),
+            "other_teams": entry.get("other_teams"),
+            "external_share": _round(entry.get("external_share")),
+            "internal": entry.get("internal"),
+            "external": entry.get("external"),
+            "density": _round(entry.get("density")),
+            "flagged": bool(entry.get("reasons")),
+            "reasons": reasons,
+        }
     return None
 
 
@@ -230,9 +262,14 @@ def _team_ties(graph: ig.Graph, team: str) -> list[dict[str, Any]]:
 
 
 def _liaison_context(
-    graph: ig.Graph, keys: set[str], first: Person, people: dict[str, Person]
+    graph: ig.Graph, keys: set[str], first: Person, groups: policy.Groups
 ) -> dict[str, Any]:
-    """Who a business team relies on in IT, or which business units an IT team serves."""
+    """Who a business team relies on in IT, or which business units an IT team serves.
+
+    ``graph`` holds the visible people only, so every total and share is
+    over visible teams.
+    """
+    people = dict(groups.people)
     names, is_it = graph.vs["name"], graph.vs["is_it"]
     inside = [v.index for v in graph.vs if v["name"] in keys]
     inside_set = set(inside)
@@ -246,7 +283,7 @@ def _liaison_context(
     total = sum(w for *_, w, _ in across)
     if first.is_it:
         return {"side": "it", "total": _round(total), "units": _served_units(across, people, total)}
-    unit = _unit_score(first.department, people)
+    unit = _unit_score(first.department, groups)
     return {
         "side": "business",
         "total": _round(total),
@@ -325,15 +362,24 @@ def _served_units(across: list, people: dict[str, Person], total: float) -> list
     return sorted(rows, key=lambda r: (-r["weight"], r["unit"]))
 
 
-def _unit_score(unit: str, people: dict[str, Person]) -> dict[str, Any] | None:
-    """The department's liaison score from the latest ``liaison`` snapshot."""
-    size = sum(1 for p in people.values() if p.department == unit and not p.is_it)
+def _unit_score(unit: str, groups: policy.Groups) -> dict[str, Any] | None:
+    """The department's liaison score from the latest ``liaison`` snapshot.
+
+    Only the score (``partial``) when a team the snapshot drew on is hidden.
+    """
     found = (result("liaison") or {}).get("units", {}).get(unit)
-    if not found or not policy.group_visible(size):
+    if not found or not groups.unit_visible(unit):
         return None
+    if not groups.liaison_whole(unit):
+        return {
+            "unit": unit, "partial": True, "score": _round(found["score"]), "paths": None,
+            "coverage": None, "concentration": None, "liaisons": [],
+        }  # fmt: skip
+    people = groups.people
     named = found["liaison"]["liaisons"]
     return {
         "unit": unit,
+        "partial": False,
         "score": _round(found["score"]),
         "paths": found["paths"],
         "coverage": _round(found["coverage"]),
@@ -382,7 +428,7 @@ def _contacts(key: str, wanted: Window, people: dict[str, Person]) -> dict[str, 
     return {"contacts": rows, "contacts_total": len(ranked)}
 
 
-def _brokerage(key: str, scores: dict[str, float]) -> dict[str, Any]:
+def _brokerage(key: str, scores: dict[str, float], people: dict[str, Person]) -> dict[str, Any]:
     roles = (result("brokers") or {}).get("roles", {}).get(key)
     gould_fernandez = None
     if roles:
@@ -404,24 +450,32 @@ def _brokerage(key: str, scores: dict[str, float]) -> dict[str, Any]:
         "effective_size": _round(scores.get("effective_size")),
         "degree": _int(scores.get("degree")),
         "strength": _round(scores.get("strength")),
-        "betweenness_rank": _betweenness_rank(key),
+        "betweenness_rank": _betweenness_rank(key, people),
         "gould_fernandez": gould_fernandez,
     }
 
 
-def _betweenness_rank(key: str) -> int | None:
-    """1-based rank among all people by betweenness (from the stored scores)."""
+def _betweenness_rank(key: str, people: dict[str, Person]) -> int | None:
+    """1-based rank among the visible people by betweenness (from the stored scores)."""
     scores = get_store().scores(Subject.PERSON)
     mine = scores.get(key, {}).get("betweenness")
     if mine is None:
         return None
-    return 1 + sum(1 for s in scores.values() if s.get("betweenness", -1.0) > mine)
+    return 1 + sum(
+        1 for k, s in scores.items() if k in people and s.get("betweenness", -1.0) > mine
+    )
 
 
-def _role(scores: dict[str, float]) -> dict[str, Any] | None:
+def _role(scores: dict[str, float], people: dict[str, Person]) -> dict[str, Any] | None:
+    """The person's structural role; its size counts the visible people who share it."""
     if "role" not in scores:
         return None
-    return _role_names().get(int(scores["role"]))
+    found = _role_names().get(int(scores["role"]))
+    if found is None or policy.sees_all():
+        return found
+    everyone = get_store().scores(Subject.PERSON)
+    size = sum(1 for k, s in everyone.items() if k in people and s.get("role") == scores["role"])
+    return {**found, "size": size}
 
 
 def _role_names() -> dict[int, dict[str, Any]]:
@@ -437,8 +491,11 @@ def _role_names() -> dict[int, dict[str, Any]]:
     }
 
 
-def _risk(key: str, scores: dict[str, float]) -> dict[str, Any]:
-    ranked = (result("risk") or {}).get("ranked", [])
+def _risk(key: str, scores: dict[str, float], groups: policy.Groups) -> dict[str, Any]:
+    """Key-person risk, ranked among visible people; losses of hidden groups left out."""
+    ranked = [
+        e for e in (result("risk") or {}).get("ranked", []) if groups.person_visible(e["person"])
+    ]
     for rank, entry in enumerate(ranked, start=1):
         if entry["person"] == key:
             return {
@@ -447,8 +504,17 @@ def _risk(key: str, scores: dict[str, float]) -> dict[str, Any]:
                 "articulation": entry["articulation"],
                 "cut_off": entry["cut_off"],
                 "reach_drop": _round(entry["reach_drop"]),
-                "it_units": entry["it_units"],
-                "team_pairs": entry["team_pairs"],
+                "it_units": [
+                    loss
+                    for loss in entry["it_units"]
+                    if groups.liaison_whole(loss["pair"][0])
+                    and groups.unit_visible(loss["pair"][0])
+                ],
+                "team_pairs": [
+                    loss
+                    for loss in entry["team_pairs"]
+                    if groups.subject_visible(f" {policy.PAIR} ".join(loss["pair"]))
+                ],
             }
     return {
         "rank": None,

@@ -379,16 +379,20 @@ def test_viewers_see_pseudonyms_and_no_small_group_figures(restricted):
     small = restricted.get("/api/teams/Sales/Field").get_json()
     assert small["visible"] is False
     assert small["scores"] is None and small["ties"] == [] and small["liaison"] is None
-    assert {m["label"] for m in small["members"]} == {short_key("p_a"), short_key("p_b")}
+    # a hidden team keeps its name only: no size, no members (people follow their team)
+    assert small["members"] == [] and small["size"] is None and small["introductions"] == []
+    assert restricted.get("/api/people/p_a").status_code == 404
     desk = restricted.get("/api/teams/IT/Desk").get_json()
     assert desk["visible"] is True
     assert desk["ties"] == []  # the only other team is too small to show
     assert desk["liaison"]["units"] == []
     person = restricted.get("/api/people/p_c").get_json()
-    assert person["label"] == short_key("p_c")
-    assert {c["label"] for c in person["contacts"]} == {short_key("p_a"), short_key("p_e")}
+    assert person["label"] == short_key("p_c") and person["title"] is None
+    assert {c["label"] for c in person["contacts"]} == {short_key("p_e")}
+    assert person["contacts_total"] == 1
     listed = {t["key"]: t for t in restricted.get("/api/teams").get_json()["teams"]}
     assert listed["Sales/Field"]["visible"] is False and listed["Sales/Field"]["flagged"] is None
+    assert listed["Sales/Field"]["size"] is None and listed["IT/Desk"]["size"] == 3
     for url in ("/teams/Sales/Field", "/teams/IT/Desk", "/people/p_c", "/teams"):
         page = restricted.get(url).get_data(as_text=True)
         for person in PEOPLE:
