@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections import defaultdict
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
@@ -17,18 +18,22 @@ from flask import jsonify
 from flask import request
 from flask import url_for
 
-from analysis.build import person_graph
 from analysis.maps import layout
 from analysis.maps import team_graph
 from graph.base import Subject
 from graph.errors import InvalidInput
 from graph.errors import NotFound
 from ingest.records import Person
-from ingest.records import Tie
 from web import policy
 from web import results
+from web.cache import cached
 from web.params import Window
+from web.params import frame
+from web.params import pair
+from web.params import people
+from web.params import shared_people_graph
 from web.params import window
+from web.params import window_key
 from web.policy import group_visible
 from web.policy import person_label
 from web.store import get_store
@@ -37,6 +42,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 BROKER_SHARE = 0.01  # highlight the top 1 % by betweenness: at least 5, at most the 20 stored
 SEARCH_LIMIT = 20
+#: the snapshots the map's marks come from
+MARKED_BY = ("brokers", "liaison")
+NONE: Counter[str] = Counter()
 
 
 @bp.get("/counts")
@@ -65,18 +73,17 @@ def overview():  # noqa: ANN201 - Flask view
 @bp.get("/map/teams")
 def team_map():  # noqa: ANN201 - Flask view
     """Teams as nodes (with seeded server-side positions) and the ties between them."""
-    people, ties = _graph(window())
-    people = policy.visible_graph(people)  # hidden teams and their ties are not in any figure
-    teams = team_graph(people)
+    wanted = window()
+    found = frame(wanted)
+    teams = _team_graph(wanted)
     unit = request.args.get("unit", "").strip()
     if unit:
         teams = _unit_and_neighbours(teams, unit)
     teams = teams.subgraph([v.index for v in teams.vs if group_visible(v["size"])])
     scores = get_store().scores(Subject.TEAM)
-    marks = _person_marks()
-    per_team = _marks_per_team(people, marks)
-    mix = _team_channels(people, ties)
-    positions = layout(teams, seed=1)
+    per_team = _marks_per_team()
+    mix = found.team_channels
+    positions = _layout(wanted, teams)
     names = teams.vs["name"]
     nodes = [
         {
@@ -89,8 +96,8 @@ def team_map():  # noqa: ANN201 - Flask view
             "x": round(x, 4),
             "y": round(y, 4),
             "isolated": bool(scores.get(v["name"], {}).get("flagged")),
-            "brokers": per_team[v["name"]]["broker"],
-            "liaisons": per_team[v["name"]]["liaison"],
+            "brokers": per_team.get(v["name"], NONE)["broker"],
+            "liaisons": per_team.get(v["name"], NONE)["liaison"],
             "url": url_for("teams.team_page", team=v["name"]),
             "scores": scores.get(v["name"], {}),
         }
@@ -103,7 +110,7 @@ def team_map():  # noqa: ANN201 - Flask view
             "weight": round(e["weight"], 3),
             "count": e["count"],
             "pairs": e["pairs"],
-            "channels": dict(sorted(mix[_pair(names[e.source], names[e.target])].items())),
+            "channels": dict(sorted(mix.get(pair(names[e.source], names[e.target]), {}).items())),
         }
         for e in teams.es
     ]
@@ -115,7 +122,7 @@ def team_map():  # noqa: ANN201 - Flask view
 @bp.get("/map/teams/<path:team>/people")
 def team_people(team: str):  # noqa: ANN201 - Flask view
     """One team's people, their ties to each other, and their ties to other teams."""
-    people, _ = _graph(window())
+    people = shared_people_graph(window())
     members = [v.index for v in people.vs if v["team"] == team]
     if not members:
         raise NotFound(f"no team {team!r} with members")
@@ -154,27 +161,24 @@ def search():  # noqa: ANN201 - Flask view
     return jsonify({"ok": True, "q": needle, "teams": teams, "people": people})
 
 
-def _graph(wanted: Window) -> tuple[ig.Graph, list[Tie]]:
-    """The person graph of a window, and the ties it was built from."""
-    store = get_store()
-    chosen = list(wanted.channels) if wanted.channels else None
-    ties = list(store.ties(since=wanted.since, until=wanted.until, channels=chosen))
-    return person_graph(store.people(), ties), ties
+def _team_graph(wanted: Window) -> ig.Graph:
+    """The team graph of the window's visible people, shared: read it, never change it.
+
+    Who is visible depends on the data and the minimum group size only
+    (everyone for admins), so that is the key besides the window.
+    """
+    seen = None if policy.sees_all() else policy.min_group_size()
+    return cached(
+        "team-graph",
+        (window_key(wanted), seen),
+        lambda: team_graph(policy.visible_graph(frame(wanted).graph)),
+    )
 
 
-def _pair(a: str, b: str) -> tuple[str, str]:
-    return (a, b) if a < b else (b, a)
-
-
-def _team_channels(people: ig.Graph, ties: list[Tie]) -> dict[tuple[str, str], Counter[str]]:
-    """Events per channel between each pair of teams: the evidence behind a map edge."""
-    team_of = dict(zip(people.vs["name"], people.vs["team"], strict=True))
-    mix: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for tie in ties:
-        a, b = team_of.get(tie.source), team_of.get(tie.target)
-        if a and b and a != b:
-            mix[_pair(a, b)][tie.channel.value] += tie.count
-    return mix
+def _layout(wanted: Window, teams: ig.Graph) -> list[tuple[float, float]]:
+    """Seeded positions of the teams shown, computed once per window and set of teams."""
+    key = (window_key(wanted), tuple(teams.vs["name"]))
+    return cached("team-layout", key, lambda: [tuple(xy) for xy in layout(teams, seed=1)])
 
 
 def _unit_and_neighbours(teams: ig.Graph, unit: str) -> ig.Graph:
@@ -188,8 +192,21 @@ def _unit_and_neighbours(teams: ig.Graph, unit: str) -> ig.Graph:
     return teams.subgraph(sorted(keep))
 
 
-def _person_marks() -> dict[str, set[str]]:
-    """People to highlight: top brokers (betweenness) and named IT liaisons."""
+def _person_marks() -> dict[str, frozenset[str]]:
+    """People to highlight: top brokers (betweenness) and named IT liaisons.
+
+    Read once per version of the ``brokers`` and ``liaison`` snapshots.
+    """
+    return cached("person-marks", _marks_version(), _read_marks)
+
+
+def _marks_version() -> tuple[int | None, ...]:
+    """The latest versions of the snapshots the marks come from."""
+    store = get_store()
+    return tuple(v[-1] if v else None for v in map(store.snapshot_versions, MARKED_BY))
+
+
+def _read_marks() -> dict[str, frozenset[str]]:
     marks: dict[str, set[str]] = defaultdict(set)
     brokers = results.result("brokers") or {}
     ranked = brokers.get("top_betweenness", [])
@@ -200,15 +217,21 @@ def _person_marks() -> dict[str, set[str]]:
     for unit in liaison.get("units", {}).values():
         for key, _ in unit["liaison"]["liaisons"]:
             marks[key].add("liaison")
-    return marks
+    return {key: frozenset(found) for key, found in marks.items()}
 
 
-def _marks_per_team(people: ig.Graph, marks: dict[str, set[str]]) -> dict[str, Counter[str]]:
-    per_team: dict[str, Counter[str]] = defaultdict(Counter)
-    for v in people.vs:
-        for mark in marks.get(v["name"], ()):
-            per_team[v["team"]][mark] += 1
-    return per_team
+def _marks_per_team() -> Mapping[str, Counter[str]]:
+    """Marked people per team (shared: read it, never change it)."""
+
+    def count() -> dict[str, Counter[str]]:
+        marks = _person_marks()
+        per_team: dict[str, Counter[str]] = defaultdict(Counter)
+        for person in people():
+            for mark in marks.get(person.key, ()):
+                per_team[person.team_key if person.team else ""][mark] += 1
+        return dict(per_team)
+
+    return cached("marks-per-team", _marks_version(), count)
 
 
 def _drill(people: ig.Graph, members: list[int]) -> dict[str, Any]:

@@ -40,8 +40,11 @@ from ingest.records import Channel
 from ingest.records import Person
 from web import policy
 from web import results
+from web.cache import cached
 from web.params import Window
+from web.params import groups as viewer_groups
 from web.params import window
+from web.params import window_key
 from web.policy import Groups
 from web.policy import person_label
 from web.policy import short_key
@@ -74,8 +77,15 @@ def live(wanted: Window, groups: Groups) -> Live:
     """Read the window's ties once and score every (IT team, business unit) cell.
 
     Only the people ``groups`` shows take part (everyone for admins): the
-    result depends on the window and on ``groups.hidden``.
+    result depends on the window and on ``groups.hidden``, and is computed
+    once per window, hidden teams and data version (:mod:`web.cache`). It is
+    shared between requests: read it, never change it.
     """
+    key = (window_key(wanted), groups.hidden)
+    return cached("liaison-live", key, lambda: _live(wanted, groups))
+
+
+def _live(wanted: Window, groups: Groups) -> Live:
     store = get_store()
     people = dict(groups.people)
     chosen = list(wanted.channels) if wanted.channels else None
@@ -137,7 +147,7 @@ def hidden_text() -> str:
 
 def build_matrix(wanted: Window) -> dict[str, Any]:
     """Rows (business units) × columns (IT teams) with a scored cell each, and row totals."""
-    groups = Groups.of(get_store().people())
+    groups = viewer_groups()
     found = live(wanted, groups)
     snapshot = results.latest("liaison")
     overall = snapshot["result"].get("units", {}) if snapshot else {}
@@ -325,7 +335,7 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 
 def build_cell(unit: str, it_team: str, wanted: Window) -> dict[str, Any]:
     """The people and ties behind one cell of the matrix."""
-    groups = Groups.of(get_store().people())
+    groups = viewer_groups()
     if unit not in groups.unit_teams:
         raise NotFound(f"no business unit {unit!r}")
     if not it_team or it_team not in groups.it_teams:

@@ -1,5 +1,10 @@
 """Query parameters shared by pages and the API: the data window and channels.
 
+This module also hands out what the window's ties become, computed once per
+window and data version (:mod:`web.cache`): every person (:func:`people`)
+and their groups (:func:`groups`), the person graph (:func:`people_graph`, :func:`shared_people_graph`) and the
+channels behind the ties between teams (:func:`frame`).
+
 Every page and endpoint that reads ties accepts the same three parameters,
 ``since=YYYY-MM``, ``until=YYYY-MM`` (whole months, ``until`` excluded) and any
 number of ``channel=`` values. Bad values raise :class:`~graph.errors.InvalidInput`,
@@ -9,6 +14,11 @@ which the error handlers turn into a 400 that names the parameter.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +28,10 @@ from flask import request
 from analysis.build import person_graph
 from graph.errors import InvalidInput
 from ingest.records import Channel
+from ingest.records import Person
+from ingest.records import Tie
+from web import policy
+from web.cache import cached
 from web.store import get_store
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -73,10 +87,84 @@ def window() -> Window:
     return Window(month("since"), month("until"), channels())
 
 
-def people_graph(wanted: Window | None = None) -> ig.Graph:
-    """The undirected person graph (weights summed over months) for a window."""
+def window_key(wanted: Window) -> Hashable:
+    """The window as a cache key: the same ties give the same key.
+
+    >>> from ingest.records import Channel
+    >>> a = window_key(Window(channels=(Channel.EMAIL, Channel.TICKET)))
+    >>> a == window_key(Window(channels=(Channel.TICKET, Channel.EMAIL, Channel.EMAIL)))
+    True
+    """
+    chosen = tuple(sorted({c.value for c in wanted.channels})) if wanted.channels else None
+    return (wanted.since, wanted.until, chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What one read of a window's ties gives: the person graph and the team-pair channels.
+
+    Shared between requests (:mod:`web.cache`): read it, never change it.
+    """
+
+    graph: ig.Graph
+    team_channels: Mapping[tuple[str, str], Counter[str]]
+
+
+def people() -> tuple[Person, ...]:
+    """Every person in the store, ordered by key (read once per data version)."""
+    return cached("people", None, lambda: tuple(get_store().people()))
+
+
+def groups() -> policy.Groups:
+    """Every group with the viewer's view of it (once per data version, role side and k).
+
+    :meth:`web.policy.Groups.of` depends on the people and, for the viewer,
+    only on whether they see everything and on the minimum group size.
+    """
+    key = (policy.sees_all(), policy.min_group_size())
+    return cached("groups", key, lambda: policy.Groups.of(people()))
+
+
+def frame(wanted: Window | None = None) -> Frame:
+    """The window's person graph and team-pair channel mix (computed once per window)."""
     wanted = wanted or window()
+    return cached("frame", window_key(wanted), lambda: _frame(wanted))
+
+
+def shared_people_graph(wanted: Window | None = None) -> ig.Graph:
+    """The window's person graph as cached: read it, never change it (see :func:`people_graph`)."""
+    return frame(wanted).graph
+
+
+def people_graph(wanted: Window | None = None) -> ig.Graph:
+    """The undirected person graph (weights summed over months) for a window.
+
+    A copy of the cached graph: the caller may change it.
+    """
+    return shared_people_graph(wanted).copy()
+
+
+def _frame(wanted: Window) -> Frame:
     store = get_store()
     chosen = list(wanted.channels) if wanted.channels else None
-    ties = store.ties(since=wanted.since, until=wanted.until, channels=chosen)
-    return person_graph(store.people(), ties)
+    ties = list(store.ties(since=wanted.since, until=wanted.until, channels=chosen))
+    everyone = people()
+    return Frame(person_graph(everyone, ties), team_channels(everyone, ties))
+
+
+def pair(a: str, b: str) -> tuple[str, str]:
+    """Two names in order: the key of an undirected pair."""
+    return (a, b) if a < b else (b, a)
+
+
+def team_channels(
+    everyone: Iterable[Person], ties: Iterable[Tie]
+) -> dict[tuple[str, str], Counter[str]]:
+    """Events per channel between each pair of teams: the evidence behind a map edge."""
+    team_of = {p.key: p.team_key for p in everyone if p.team}
+    mix: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for tie in ties:
+        a, b = team_of.get(tie.source), team_of.get(tie.target)
+        if a and b and a != b:
+            mix[pair(a, b)][tie.channel.value] += tie.count
+    return dict(mix)

@@ -1,0 +1,209 @@
+"""A per-app cache of expensive, policy-free intermediate results.
+
+The map and the liaison matrix rebuild the same things on every request: the
+ties of a window, the person graph made from them, the team graph and its
+layout, the liaison cells. Those depend only on the stored data and on the
+request's window and channels, never on who is asking, so they are kept here
+and shared by every viewer. What a viewer may see (:mod:`web.policy`: roles,
+names, the minimum group size) is applied by the caller *after* the cache,
+on every request.
+
+An entry is valid while the store's :func:`data_version` is the one it was
+computed under, for at most :data:`TTL_SECONDS`. The version token changes
+whenever an ingest run is recorded (every ingest, from the web or the command
+line in another process, records one in the same transaction as its data) or
+the store is reset; work started from the web also calls :func:`clear` when it
+ends. Entries are few (:data:`MAX_ENTRIES`, least recently used first out),
+and a value is computed once even when many threads ask for it at once.
+
+Cached values are shared between threads: callers must not change them (copy
+an igraph graph before deleting from it).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from collections.abc import Hashable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import TypeVar
+
+from flask import Flask
+from flask import current_app
+
+from graph.base import Store
+from web.store import get_store
+
+T = TypeVar("T")
+
+#: where the cache lives on the app
+KEY = "bridgework.cache"
+#: entries kept at most (each a graph or a set of cells of one window)
+MAX_ENTRIES = 48
+#: seconds an entry is trusted at most, whatever the version token says
+TTL_SECONDS = 600.0
+
+_CREATE = threading.Lock()
+
+
+@dataclass(slots=True)
+class _Entry:
+    version: Hashable
+    expires: float
+    value: Any
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A value being computed by one thread while others wait for it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    failed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """How the cache has done so far."""
+
+    entries: int
+    hits: int
+    misses: int
+    waits: int
+
+
+class Cache:
+    """A thread-safe LRU cache whose entries carry a data version and expire.
+
+    Parameters
+    ----------
+    size : int
+        Entries kept at most; the least recently used one goes first.
+    ttl : float
+        Seconds an entry is kept at most.
+    clock : callable
+        Monotonic seconds (tests pass their own).
+
+    Examples
+    --------
+    >>> cache = Cache(size=2)
+    >>> cache.get("answer", 1, lambda: 42)
+    42
+    >>> cache.get("answer", 1, lambda: 0)  # a hit: not computed again
+    42
+    >>> cache.get("answer", 2, lambda: 43)  # the data changed
+    43
+    >>> cache.stats()
+    Stats(entries=1, hits=1, misses=2, waits=0)
+    """
+
+    def __init__(
+        self,
+        *,
+        size: int = MAX_ENTRIES,
+        ttl: float = TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.size, self.ttl, self.clock = size, ttl, clock
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
+        self._pending: dict[Hashable, _Pending] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._hits = self._misses = self._waits = 0
+
+    def get(self, key: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
+        """The value of ``key`` computed under ``version``; ``compute()`` it when missing.
+
+        Threads asking for a key that another thread is computing wait for
+        that result instead of computing it again.
+        """
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry.version == version and entry.expires > self.clock():
+                self._entries.move_to_end(key)
+                self._hits += 1
+                return entry.value
+            pending = self._pending.get((key, version))
+            owner = pending is None
+            if owner:
+                pending = self._pending[(key, version)] = _Pending()
+                generation = self._generation
+                self._misses += 1
+            else:
+                self._waits += 1
+        if not owner:
+            pending.done.wait()
+            if not pending.failed:
+                return pending.value
+            return compute()  # the owner failed: try (and fail) on our own
+        try:
+            value = compute()
+        except BaseException:
+            with self._lock:
+                self._pending.pop((key, version), None)
+            pending.failed = True
+            pending.done.set()
+            raise
+        with self._lock:
+            self._pending.pop((key, version), None)
+            if generation == self._generation:  # not cleared meanwhile
+                self._entries[key] = _Entry(version, self.clock() + self.ttl, value)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        pending.value = value
+        pending.done.set()
+        return value
+
+    def clear(self) -> None:
+        """Forget every entry (values being computed now are not kept either)."""
+        with self._lock:
+            self._entries.clear()
+            self._generation += 1
+
+    def stats(self) -> Stats:
+        """Entries held, hits, misses and waits for another thread's result so far."""
+        with self._lock:
+            return Stats(len(self._entries), self._hits, self._misses, self._waits)
+
+
+def for_app(app: Flask) -> Cache:
+    """The app's cache, created on first use."""
+    found = app.extensions.get(KEY)
+    if found is None:
+        with _CREATE:
+            found = app.extensions.setdefault(KEY, Cache())
+    return found
+
+
+def clear(app: Flask | None = None) -> None:
+    """Forget everything cached for ``app`` (the current app by default).
+
+    Call it when work in this process changed the store (an ingest or an
+    analysis ended); work in other processes is noticed by :func:`data_version`.
+    """
+    for_app(app or current_app._get_current_object()).clear()  # type: ignore[attr-defined]
+
+
+def data_version(store: Store) -> Hashable:
+    """A cheap token that changes whenever an ingest or a reset changes the store's data.
+
+    Every ingest records a run in the same transaction as its data, so the
+    newest run (its id and end) names the data; an empty ledger is ``None``.
+    Erasing a person records no run: :func:`clear` (or the time limit)
+    covers it.
+    """
+    runs = store.runs(limit=1)
+    if not runs:
+        return None
+    return (runs[0].id, runs[0].finished.isoformat())
+
+
+def cached(name: str, params: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``(name, params)`` and data version of the current app's store."""
+    version = data_version(get_store())
+    return for_app(current_app._get_current_object()).get((name, params), version, compute)  # type: ignore[attr-defined]
