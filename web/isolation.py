@@ -62,11 +62,15 @@ def build_isolated(wanted: Window) -> dict[str, Any]:
         return {**data, "snapshot": None, "teams": [], "message": NO_SNAPSHOT}
     store = get_store()
     groups = policy.Groups.of(store.people())
+    neighbours = policy.snapshot_neighbours(snapshot.get("window"))
     known = {t.key: t for t in store.teams()}
-    rows = [_team(t, groups, known, wanted) for t in snapshot["result"].get("teams", [])]
-    shown = sorted((r for r in rows if r["visible"]), key=_rank)
+    rows = [
+        _team(t, groups, neighbours, known, wanted) for t in snapshot["result"].get("teams", [])
+    ]
+    shown = sorted((r for r in rows if r["visible"] and not r.get("withheld")), key=_rank)
     for number, row in enumerate(shown, start=1):
         row["rank"] = number
+    withheld = sorted((r for r in rows if r.get("withheld")), key=lambda r: r["team"])
     hidden = sorted((r for r in rows if not r["visible"]), key=lambda r: r["team"])
     months = snapshot.get("window", {}).get("months") or []
     data["snapshot"] = {
@@ -75,7 +79,7 @@ def build_isolated(wanted: Window) -> dict[str, Any]:
         "first_month": months[0] if months else None,
         "last_month": months[-1] if months else None,
     }
-    data["teams"] = shown + hidden
+    data["teams"] = shown + withheld + hidden
     data["flagged"] = sum(1 for r in shown if r["flagged"])
     return data
 
@@ -92,7 +96,11 @@ def _rank(row: dict[str, Any]) -> tuple[bool, float, str]:
 
 
 def _team(
-    found: dict[str, Any], groups: policy.Groups, known: dict[str, Any], wanted: Window
+    found: dict[str, Any],
+    groups: policy.Groups,
+    neighbours: dict[str, frozenset[str]],
+    known: dict[str, Any],
+    wanted: Window,
 ) -> dict[str, Any]:
     name = found["team"]
     team = known.get(name)
@@ -108,6 +116,8 @@ def _team(
     }
     if not row["visible"]:
         return {**row, "hidden": hidden_text()}
+    if not groups.boundary_safe(name, neighbours):  # E-I, reach and flags would give a tie away
+        return {**row, "withheld": policy.withheld_text(), "flagged": None, "size": found["size"]}
     ei, expected = found.get("ei"), found.get("expected")
     top = found.get("concentration")
     carrier = None

@@ -201,9 +201,19 @@ def test_small_teams_are_hidden_and_unranked(guarded):
     assert legal["hidden"] == "hidden (fewer than 2 people)"
     figures = {"size", "ei", "expected", "delta", "p_value", "reach", "reasons", "flagged"}
     assert not figures & set(legal)
-    assert all(t["rank"] for t in data["teams"] if t["visible"])
+    # South and Desk have ties to Legal/Counsel and no other hidden team: their E-I
+    # index and tie counts would give that tie away, so they are withheld, unranked
+    by_team = {t["team"]: t for t in data["teams"]}
+    for name in ("Sales/South", "IT/Desk"):
+        row = by_team[name]
+        assert row["visible"] and row["rank"] is None and row["flagged"] is None
+        assert row["withheld"] == "withheld (its ties reach a team of fewer than 2 people)"
+        assert not (figures - {"size", "flagged"}) & set(row)
+    assert by_team["Sales/North"]["rank"] == 1 and "ei" in by_team["Sales/North"]
+    assert all(t["rank"] for t in data["teams"] if t["visible"] and not t.get("withheld"))
     page = guarded.get("/isolated").get_data(as_text=True)
     assert "hidden (fewer than 2 people)" in page
+    assert "withheld (its ties reach a team of fewer than 2 people)" in page
     assert 'data-api="/api/isolated/Legal/Counsel/ego"' not in page
 
 
