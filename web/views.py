@@ -129,10 +129,17 @@ def _change(change: dict[str, float]) -> dict[str, Any]:
 
 
 def _isolated(groups: policy.Groups) -> list[dict[str, Any]]:
-    """Teams the isolation job flagged, most inward-looking first (hidden teams left out)."""
+    """Teams the isolation job flagged, most inward-looking first.
+
+    Hidden teams are left out, and so are teams whose figures would give a
+    tie to one small hidden team away (:meth:`web.policy.Groups.boundary_safe`).
+    """
     teams = get_store().scores(Subject.TEAM)
+    neighbours = policy.snapshot_neighbours((results.latest("isolation") or {}).get("window"))
     flagged = [
-        (name, s) for name, s in teams.items() if s.get("flagged") and groups.team_visible(name)
+        (name, s)
+        for name, s in teams.items()
+        if s.get("flagged") and groups.boundary_safe(name, neighbours)
     ]
     flagged.sort(key=lambda item: (item[1].get("ei_delta", 0.0), item[0]))
     return [
