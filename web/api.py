@@ -80,7 +80,7 @@ def team_map():  # noqa: ANN201 - Flask view
     if unit:
         teams = _unit_and_neighbours(teams, unit)
     teams = teams.subgraph([v.index for v in teams.vs if group_visible(v["size"])])
-    scores = get_store().scores(Subject.TEAM)
+    scores = _team_scores()
     per_team = _marks_per_team()
     mix = found.team_channels
     positions = _layout(wanted, teams)
@@ -95,7 +95,7 @@ def team_map():  # noqa: ANN201 - Flask view
             "internal_weight": round(v["internal_weight"], 3),
             "x": round(x, 4),
             "y": round(y, 4),
-            "isolated": bool(scores.get(v["name"], {}).get("flagged")),
+            "isolated": bool(scores[v["name"]].get("flagged")) if v["name"] in scores else None,
             "brokers": per_team.get(v["name"], NONE)["broker"],
             "liaisons": per_team.get(v["name"], NONE)["liaison"],
             "url": url_for("teams.team_page", team=v["name"]),
@@ -159,6 +159,17 @@ def search():  # noqa: ANN201 - Flask view
             if len(people) == SEARCH_LIMIT:
                 break
     return jsonify({"ok": True, "q": needle, "teams": teams, "people": people})
+
+
+def _team_scores() -> dict[str, dict[str, float]]:
+    """Stored team scores the viewer may see: none for a team whose E-I index and tie
+    counts would give a tie to one small hidden team away (:mod:`web.policy`, rule 4)."""
+    scores = get_store().scores(Subject.TEAM)
+    if policy.sees_all():
+        return scores
+    groups = policy.Groups.of(people())
+    neighbours = policy.snapshot_neighbours((results.latest("isolation") or {}).get("window"))
+    return {t: s for t, s in scores.items() if groups.boundary_safe(t, neighbours)}
 
 
 def _team_graph(wanted: Window) -> ig.Graph:
