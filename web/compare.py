@@ -10,7 +10,7 @@ latest snapshot, through :func:`web.jobs.compare_windows`.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint
@@ -128,16 +128,27 @@ def _computed(before: list[str], after: list[str]) -> dict[str, Any]:
 
 
 def _shaped(data: dict[str, Any]) -> dict[str, Any]:
-    """A ``compare`` result as rows per measure, hidden groups left out."""
-    teams, units = _sizes()
+    """A ``compare`` result as rows per measure, hidden groups left out.
+
+    A team's E-I index is left out too when, in either period, its ties
+    reach one small hidden team and no other (it would give that tie away,
+    :meth:`web.policy.Groups.boundary_safe`); a unit's size is its visible
+    headcount. Liaison scores are scores: they stay for every visible unit.
+    """
+    groups = policy.Groups.of(get_store().people())
     before, after = data["windows"]
+    periods = [policy.snapshot_neighbours({"months": months}) for months in (before, after)]
+
+    def team_shown(team: str) -> bool:
+        return all(groups.boundary_safe(team, neighbours) for neighbours in periods)
+
     return {
         "skipped": None,
         "windows": {"before": before, "after": after},
         "before": _label(before),
         "after": _label(after),
-        "ei": _rows(data["ei"], teams),
-        "liaison": _rows(data["liaison"], units),
+        "ei": _rows(data["ei"], team_shown, groups.team_size),
+        "liaison": _rows(data["liaison"], groups.unit_visible, lambda u: groups.units[u]),
         "findings": [
             {
                 "kind": f["kind"],
@@ -146,16 +157,20 @@ def _shaped(data: dict[str, Any]) -> dict[str, Any]:
                 **_change(f["change"]),
             }
             for f in data["findings"]
-            if _finding_visible(f, teams, units)
+            if _finding_visible(f, groups, team_shown)
         ],
     }
 
 
-def _rows(changes: dict[str, dict[str, Any]], sizes: Counter[str]) -> list[dict[str, Any]]:
+def _rows(
+    changes: dict[str, dict[str, Any]],
+    shown: Callable[[str], bool],
+    size: Callable[[str], int | None],
+) -> list[dict[str, Any]]:
     return [
-        {"subject": subject, "size": sizes.get(subject, 0), **_change(change)}
+        {"subject": subject, "size": size(subject), **_change(change)}
         for subject, change in sorted(changes.items())
-        if policy.group_visible(sizes.get(subject, 0))
+        if shown(subject)
     ]
 
 
@@ -174,18 +189,15 @@ def _change(change: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _finding_visible(finding: dict[str, Any], teams: Counter[str], units: Counter[str]) -> bool:
+def _finding_visible(
+    finding: dict[str, Any], groups: policy.Groups, team_shown: Callable[[str], bool]
+) -> bool:
+    """Liaison findings of visible units, E-I findings of shown teams, pairs of visible teams."""
     if finding["metric"] == "liaison score":
-        return policy.group_visible(units.get(finding["subject"], 0))
-    return all(policy.group_visible(teams.get(t, 0)) for t in finding["subject"].split(" ↔ "))
-
-
-def _sizes() -> tuple[Counter[str], Counter[str]]:
-    """Headcount per team and per business unit (department without IT people)."""
-    people = list(get_store().people())
-    teams = Counter(p.team_key for p in people if p.team)
-    units = Counter(p.department for p in people if p.department and not p.is_it)
-    return teams, units
+        return groups.unit_visible(finding["subject"])
+    if finding["metric"] == "E-I index":
+        return team_shown(finding["subject"])
+    return groups.subject_visible(finding["subject"])
 
 
 def _empty(reason: str) -> dict[str, Any]:
