@@ -137,11 +137,7 @@ def _shaped(data: dict[str, Any]) -> dict[str, Any]:
     """
     groups = policy.Groups.of(get_store().people())
     before, after = data["windows"]
-    periods = [policy.snapshot_neighbours({"months": months}) for months in (before, after)]
-
-    def team_shown(team: str) -> bool:
-        return all(groups.boundary_safe(team, neighbours) for neighbours in periods)
-
+    team_shown = ei_shown(groups, [before, after])
     return {
         "skipped": None,
         "windows": {"before": before, "after": after},
@@ -160,6 +156,16 @@ def _shaped(data: dict[str, Any]) -> dict[str, Any]:
             if _finding_visible(f, groups, team_shown)
         ],
     }
+
+
+def ei_shown(groups: policy.Groups, windows: list[list[str]]) -> Callable[[str], bool]:
+    """Which teams' E-I changes may be shown: visible, and safe in every period (months)."""
+    periods = [policy.snapshot_neighbours({"months": months}) for months in windows]
+
+    def shown(team: str) -> bool:
+        return all(groups.boundary_safe(team, neighbours) for neighbours in periods)
+
+    return shown
 
 
 def _rows(
