@@ -46,6 +46,8 @@ KEY = "bridgework.cache"
 MAX_ENTRIES = 48
 #: seconds an entry is trusted at most, whatever the version token says
 TTL_SECONDS = 600.0
+#: newest ingest runs that make up the data version
+LEDGER_DEPTH = 8
 
 _CREATE = threading.Lock()
 
@@ -193,14 +195,13 @@ def data_version(store: Store) -> Hashable:
     """A cheap token that changes whenever an ingest or a reset changes the store's data.
 
     Every ingest records a run in the same transaction as its data, so the
-    newest run (its id and end) names the data; an empty ledger is ``None``.
-    Erasing a person records no run: :func:`clear` (or the time limit)
-    covers it.
+    newest runs (ids and ends) name the data; an empty ledger is ``()``.
+    The ledger is ordered by start: :data:`LEDGER_DEPTH` runs are read so
+    that a long ingest ending after shorter ones that started later still
+    shows. Erasing a person records no run: :func:`clear` (or the time
+    limit) covers it.
     """
-    runs = store.runs(limit=1)
-    if not runs:
-        return None
-    return (runs[0].id, runs[0].finished.isoformat())
+    return tuple((run.id, run.finished.isoformat()) for run in store.runs(limit=LEDGER_DEPTH))
 
 
 def cached(name: str, params: Hashable, compute: Callable[[], T]) -> T:
