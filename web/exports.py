@@ -1,8 +1,10 @@
 """Exports: CSV tables, GEXF and GraphML for Gephi, SVG/PNG maps, a printable report.
 
 Every export names people through :mod:`web.policy` and leaves out the rows
-of groups too small to show. Tables read from the store's latest analysis
-snapshots, or from the ties of the requested window (``since``, ``until``,
+of groups too small to show, the people of those groups and their ties
+(for everyone but admins), exactly as the pages do: an export never shows
+what a page hides. Tables read from the store's latest analysis snapshots,
+or from the ties of the requested window (``since``, ``until``,
 ``channel``) where a window means something.
 """
 
@@ -41,6 +43,7 @@ from graph.errors import InvalidInput
 from graph.errors import NotFound
 from ingest.records import Channel
 from ingest.records import Person
+from web import compare
 from web import policy
 from web import results
 from web.jobs import JOBS
@@ -50,6 +53,7 @@ from web.params import Window
 from web.params import people_graph
 from web.params import window
 from web.store import get_store
+from web.views import counts
 
 bp = Blueprint("exports", __name__)
 
@@ -68,19 +72,28 @@ Rows = tuple[list[str], Iterable[Row]]
 
 @dataclass(slots=True)
 class Directory:
-    """People by key, headcounts of teams and departments, and the policy's view of them."""
+    """The people the viewer may see, and the policy's view of the groups.
 
-    people: dict[str, Person]
-    team_size: Counter[str]
-    department_size: Counter[str]
+    ``people`` holds the visible people only (everyone for admins); the
+    rules are :class:`web.policy.Groups`'.
+    """
+
+    groups: policy.Groups
+    _neighbours: dict[str, frozenset[str]] | None = None
 
     @classmethod
     def load(cls) -> Directory:
         """Read every person once."""
-        people = {p.key: p for p in get_store().people()}
-        teams = Counter(p.team_key for p in people.values() if p.team)
-        departments = Counter(p.department for p in people.values() if p.department)
-        return cls(people, teams, departments)
+        return cls(policy.Groups.of(get_store().people()))
+
+    @property
+    def people(self) -> Mapping[str, Person]:
+        """The people the viewer may see, by key."""
+        return self.groups.people
+
+    def shows(self, key: str | None) -> bool:
+        """Whether a person (by key) may appear in an export."""
+        return self.groups.person_visible(key)
 
     def label(self, key: str | None) -> str:
         """How the viewer sees a person (a short key when they are no longer stored)."""
@@ -101,16 +114,26 @@ class Directory:
 
     def team_visible(self, team: str) -> bool:
         """Whether the viewer may see figures of a team."""
-        return policy.group_visible(self.team_size.get(team, 0))
+        return self.groups.team_visible(team)
 
     def unit_visible(self, unit: str) -> bool:
-        """Whether the viewer may see figures of a department (business unit)."""
-        return policy.group_visible(self.department_size.get(unit, 0))
+        """Whether the viewer may see figures of a business unit (or department)."""
+        return self.groups.unit_visible(unit) or self.groups.department_visible(unit)
+
+    def unit_whole(self, unit: str) -> bool:
+        """Whether a unit's liaison snapshot may be shown in full (not only its score)."""
+        return self.unit_visible(unit) and self.groups.liaison_whole(unit)
 
     def subject_visible(self, subject: str) -> bool:
         """Whether a team, a department or a ``team ↔ team`` pair may be shown."""
-        parts = [p.strip() for p in subject.split("↔")]
-        return all(self.team_visible(p) if "/" in p else self.unit_visible(p) for p in parts if p)
+        return self.groups.subject_visible(subject)
+
+    def isolation_safe(self, team: str) -> bool:
+        """Whether a team's E-I index, tie counts and flags may be shown (see :mod:`web.policy`)."""
+        if self._neighbours is None:
+            window = (results.latest("isolation") or {}).get("window")
+            self._neighbours = policy.snapshot_neighbours(window)
+        return self.groups.boundary_safe(team, self._neighbours)
 
 
 def needs(job: str) -> dict[str, Any]:
@@ -209,14 +232,22 @@ def teams_table(_: Window) -> Rows:
     for team in store.teams():
         if not directory.team_visible(team.key):
             continue
-        values = scores.get(team.key, {})
-        reasons = isolation.get(team.key, {}).get("reasons", [])
+        safe = directory.isolation_safe(team.key)  # else the scores would give a tie away
+        values = scores.get(team.key, {}) if safe else {}
+        reasons = _reasons(isolation.get(team.key, {}), directory) if safe else []
         rows.append(
-            [team.key, team.department, team.name, team.is_it, directory.team_size[team.key]]
+            [team.key, team.department, team.name, team.is_it, directory.groups.teams[team.key]]
             + [values.get(n) for n in names]
             + ["; ".join(reasons)]
         )
     return header, rows
+
+
+def _reasons(found: Mapping[str, Any], directory: Directory) -> list[str]:
+    """A team's isolation reasons, with the member they name as the viewer may see them."""
+    top = (found.get("concentration") or {}).get("top_member")
+    label = directory.label(top) if top and directory.shows(top) else "one member"
+    return [r.replace(top, label) if top else r for r in found.get("reasons", [])]
 
 
 @table(
@@ -227,7 +258,7 @@ def teams_table(_: Window) -> Rows:
 def team_ties_table(wanted: Window) -> Rows:
     """Summed strength, events and pairs of people between (and within) teams."""
     directory = Directory.load()
-    graph = people_graph(wanted)
+    graph = policy.visible_graph(people_graph(wanted))  # totals over visible teams only
     teams = graph.vs["team"]
     totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0, 0])
     for edge in graph.es:
@@ -294,14 +325,22 @@ def liaison_table(_: Window) -> Rows:
     for unit, found in sorted(units.items(), key=lambda kv: (kv[1]["score"], kv[0])):
         if not directory.unit_visible(unit):
             continue
+        headcount = directory.groups.units.get(unit, 0)
+        if not directory.unit_whole(unit):  # only the score: it draws on a small hidden team
+            rows.append({"unit": unit, "headcount": headcount, "score": found["score"],
+                         "partial": True})  # fmt: skip
+            continue
         flat = flatten(found)
         flat.pop("liaison_unit", None)
-        flat["headcount"] = directory.department_size.get(unit, 0)
-        liaisons = found["liaison"]["liaisons"]
+        flat["headcount"] = headcount
+        flat["partial"] = False
+        liaisons = [(k, share) for k, share in found["liaison"]["liaisons"] if directory.shows(k)]
         flat["liaisons"] = "; ".join(f"{directory.label(k)} ({share:.0%})" for k, share in liaisons)
         flat["liaison_keys"] = "; ".join(k for k, _ in liaisons)
         rows.append(flat)
-    header = columns(rows, ["unit", "headcount", "score", "paths", "liaisons", "liaison_keys"])
+    header = columns(
+        rows, ["unit", "headcount", "score", "partial", "paths", "liaisons", "liaison_keys"]
+    )
     return header, [[row.get(c) for c in header] for row in rows]
 
 
@@ -334,12 +373,12 @@ def isolation_table(_: Window) -> Rows:
     """One row per team, in the isolation job's ranking."""
     directory = Directory.load()
     rows = []
-    for rank, found in enumerate(needs("isolation")["teams"], start=1):
-        if not directory.team_visible(found["team"]):
-            continue
+    kept = (f for f in needs("isolation")["teams"] if directory.isolation_safe(f["team"]))
+    for rank, found in enumerate(kept, start=1):
         flat = flatten(found)
         top = found.get("concentration", {}).get("top_member")
         flat["concentration_top_member"] = directory.label(top)
+        flat["reasons"] = "; ".join(_reasons(found, directory))
         flat["rank"] = rank
         flat["flagged"] = bool(found.get("reasons"))
         rows.append(flat)
@@ -361,7 +400,7 @@ def brokers_table(_: Window) -> Rows:
     gf = sorted({n for values in scores.values() for n in values if n.startswith("gf_")})
     zs = sorted({f"{r}" for found in roles.values() for r in found.get("z", {})})
     header = ["key", "label", "team", "department", *measures, *gf, *(f"z_{r}" for r in zs)]
-    keys = [k for k, v in scores.items() if any(m in v for m in measures)]
+    keys = [k for k, v in scores.items() if any(m in v for m in measures) and directory.shows(k)]
     keys.sort(key=lambda k: (-(scores[k].get("betweenness") or 0.0), k))
     rows = []
     for key in keys:
@@ -384,12 +423,13 @@ def risk_table(_: Window) -> Rows:
     header = ["rank", "key", "label", "team", "department", "articulation", "cut_off",
               "reach_drop", "team_pairs", "it_units"]  # fmt: skip
     rows = []
-    for rank, found in enumerate(needs("risk")["ranked"], start=1):
+    kept = (f for f in needs("risk")["ranked"] if directory.shows(f["person"]))
+    for rank, found in enumerate(kept, start=1):
         key = found["person"]
         rows.append(
             [rank, key, directory.label(key), directory.team(key), directory.department(key),
              found["articulation"], found["cut_off"], found["reach_drop"],
-             losses(found["team_pairs"], directory), losses(found["it_units"], directory)]
+             losses(found["team_pairs"], directory), it_losses(found["it_units"], directory)]
         )  # fmt: skip
     return header, rows
 
@@ -401,6 +441,11 @@ def losses(found: Iterable[Mapping[str, Any]], directory: Directory) -> str:
         for loss in found
         if directory.subject_visible(" ↔ ".join(loss["pair"]))
     )
+
+
+def it_losses(found: Iterable[Mapping[str, Any]], directory: Directory) -> str:
+    """Unit–IT relationships that fall to few paths: units whose liaison may be shown in full."""
+    return losses((loss for loss in found if directory.unit_whole(loss["pair"][0])), directory)
 
 
 @table(
@@ -417,8 +462,12 @@ def introductions_table(_: Window) -> Rows:
          directory.team(found["person"]), found["it_person"], directory.label(found["it_person"]),
          directory.team(found["it_person"]), found["probability"], found["gain"],
          found["adds_path"], found["covers_person"]]
-        for rank, found in enumerate(needs("introductions")["introductions"], start=1)
-        if directory.unit_visible(found["unit"])
+        for rank, found in enumerate(
+            (f for f in needs("introductions")["introductions"]
+             if directory.unit_visible(f["unit"]) and directory.shows(f["person"])
+             and directory.shows(f["it_person"])),
+            start=1,
+        )
     ]  # fmt: skip
     return header, rows
 
@@ -465,6 +514,7 @@ def compare_table(_: Window) -> Rows:
     """Findings first, then every team's E-I index and every unit's liaison score."""
     directory = Directory.load()
     found = needs("compare")
+    ei_shown = compare.ei_shown(directory.groups, found["windows"])
     before, after = (months_span(w) for w in found["windows"])
     header = ["metric", "subject", "finding", "before", "after", "difference", "ci_low",
               "ci_high", "significant", "window_before", "window_after"]  # fmt: skip
@@ -483,7 +533,7 @@ def compare_table(_: Window) -> Rows:
         [metric, subject, kind, c["before"], c["after"], difference(c), c["low"], c["high"],
          significant(c), before, after]
         for metric, subject, kind, c in rows
-        if directory.subject_visible(subject)
+        if (ei_shown(subject) if metric == "E-I index" else directory.subject_visible(subject))
     ]  # fmt: skip
     return header, table_rows
 
@@ -512,12 +562,19 @@ def months_span(months: Sequence[str]) -> str:
 
 @table("roles", "Structural roles (k-means clusters): name, size, description and centroid.")
 def roles_table(_: Window) -> Rows:
-    """One row per role."""
+    """One row per role (for viewers below admin: sizes over visible people, centroids when whole)."""
+    found = needs("roles")["roles"]
+    directory = Directory.load()
+    scores = get_store().scores(Subject.PERSON)
+    shown = Counter(int(v["role"]) for k, v in scores.items() if "role" in v and directory.shows(k))
     rows = []
-    for role in needs("roles")["roles"]:
-        if not policy.group_visible(int(role["size"])):
+    for role in found:
+        size = int(role["size"]) if policy.sees_all() else shown[int(role["cluster"])]
+        if not policy.group_visible(size):
             continue
-        rows.append(flatten(role))
+        if size != int(role["size"]):  # the centroid includes hidden people: leave it out
+            role = {k: v for k, v in role.items() if k != "centroid"}
+        rows.append(flatten({**role, "size": size}))
     header = columns(rows, ["cluster", "name", "size", "description"])
     return header, [[row.get(c) for c in header] for row in rows]
 
@@ -559,6 +616,8 @@ def tickets_table(wanted: Window) -> Rows:
          fact.resolved, fact.hours_to_resolve, fact.reopen_count, fact.satisfaction]
         for fact in get_store().ticket_facts()
         if in_window(fact.opened, wanted)
+        and (not fact.requester or directory.shows(fact.requester))
+        and directory.groups.group_name_visible(fact.group or "")
     ]  # fmt: skip
     return header, rows
 
@@ -638,14 +697,18 @@ def export_graph(level: str, wanted: Window) -> nx.Graph:
     colour for GEXF. Edge attributes: ``weight``, ``count`` (and ``pairs``
     between teams).
     """
-    people = people_graph(wanted)
+    people = policy.visible_graph(people_graph(wanted))  # no hidden team's people or ties
     store = get_store()
     directory = Directory.load()
     if level == "teams":
         graph = team_graph(people)
         hidden = [v.index for v in graph.vs if not directory.team_visible(v["name"])]
         graph.delete_vertices(hidden)
-        scores = store.scores(Subject.TEAM)
+        scores = {
+            t: values
+            for t, values in store.scores(Subject.TEAM).items()
+            if directory.isolation_safe(t)
+        }
         labels = [name.split("/", 1)[-1] for name in graph.vs["name"]]
         teams = graph.vs["name"]
         sizes = graph.vs["size"]
@@ -738,7 +801,7 @@ def graph_file(fmt: str) -> Response:
 def map_scene(wanted: Window) -> render.Scene:
     """The team map of a window, drawn like the map page (size: headcount, width: strength)."""
     directory = Directory.load()
-    graph = team_graph(people_graph(wanted))
+    graph = team_graph(policy.visible_graph(people_graph(wanted)))
     graph.delete_vertices([v.index for v in graph.vs if not directory.team_visible(v["name"])])
     positions = layout(graph, seed=1)
     names = graph.vs["name"]
@@ -885,33 +948,37 @@ def report_data(*, top: int = 10) -> dict[str, Any]:
         }
     data: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "counts": store.counts().as_dict(),
+        "counts": counts(),
         "analysis": analysis,
-        "headline": headline(store),
+        "headline": report_headline(headline(store), directory),
     }
     data["liaison"] = report_liaison(latest["liaison"], directory)
-    data["single_liaison_units"] = [
-        u for u in data["headline"]["single_liaison_units"] if directory.unit_visible(u)
-    ]
+    data["single_liaison_units"] = data["headline"]["single_liaison_units"]
     data["isolated_teams"] = [
         {"team": t["team"], "size": t["size"], "ei": t.get("ei"), "expected": t.get("expected"),
-         "reasons": t["reasons"]}
+         "reasons": _reasons(t, directory)}
         for t in _result(latest["isolation"]).get("teams", [])
-        if t.get("reasons") and directory.team_visible(t["team"])
+        if t.get("reasons") and directory.isolation_safe(t["team"])
     ]  # fmt: skip
     scores = store.scores(Subject.PERSON)
+    ranked = [
+        (key, value)
+        for key, value in _result(latest["brokers"]).get("top_betweenness", [])
+        if directory.shows(key)
+    ]
     data["brokers"] = [
         {"label": directory.label(key), "team": directory.team(key), "betweenness": value,
          "constraint": scores.get(key, {}).get("constraint"),
          "role": broker_role(_result(latest["brokers"]).get("roles", {}).get(key))}
-        for key, value in _result(latest["brokers"]).get("top_betweenness", [])[:top]
+        for key, value in ranked[:top]
     ]  # fmt: skip
+    risky = [r for r in _result(latest["risk"]).get("ranked", []) if directory.shows(r["person"])]
     data["risks"] = [
         {"label": directory.label(r["person"]), "team": directory.team(r["person"]),
          "articulation": r["articulation"], "cut_off": r["cut_off"],
-         "reach_drop": r["reach_drop"], "it_units": losses(r["it_units"], directory),
+         "reach_drop": r["reach_drop"], "it_units": it_losses(r["it_units"], directory),
          "team_pairs": losses(r["team_pairs"], directory)}
-        for r in _result(latest["risk"]).get("ranked", [])[:top]
+        for r in risky[:top]
     ]  # fmt: skip
     intro = _result(latest["introductions"])
     data["introductions"] = {
@@ -922,11 +989,13 @@ def report_data(*, top: int = 10) -> dict[str, Any]:
              "person_team": directory.team(i["person"]), "it_person": directory.label(i["it_person"]),
              "it_team": directory.team(i["it_person"]), "probability": i["probability"]}
             for i in intro.get("introductions", [])
-            if directory.unit_visible(i["unit"])
+            if directory.unit_visible(i["unit"]) and directory.shows(i["person"])
+            and directory.shows(i["it_person"])
         ],
     }  # fmt: skip
     data["communities"] = report_communities(_result(latest["communities"]), directory)
     compared = _result(latest["compare"])
+    ei_shown = compare.ei_shown(directory.groups, compared.get("windows") or [])
     data["compare"] = {
         "skipped": compared.get("skipped"),
         "windows": [months_span(w) for w in compared.get("windows", [])],
@@ -935,10 +1004,25 @@ def report_data(*, top: int = 10) -> dict[str, Any]:
              "before": f["change"]["before"], "after": f["change"]["after"],
              "low": f["change"]["low"], "high": f["change"]["high"]}
             for f in compared.get("findings", [])
-            if directory.subject_visible(f["subject"])
+            if (ei_shown(f["subject"]) if f["metric"] == "E-I index"
+                else directory.subject_visible(f["subject"]))
         ],
     }  # fmt: skip
     return data
+
+
+def report_headline(found: Mapping[str, Any], directory: Directory) -> dict[str, Any]:
+    """The headline results without hidden groups (and single-liaison units only when whole)."""
+    return {
+        **found,
+        "isolated_teams": [t for t in found["isolated_teams"] if directory.isolation_safe(t)],
+        "liaison_scores": {
+            u: score for u, score in found["liaison_scores"].items() if directory.unit_visible(u)
+        },
+        "single_liaison_units": [
+            u for u in found["single_liaison_units"] if directory.unit_whole(u)
+        ],
+    }
 
 
 def _result(snapshot: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -948,17 +1032,27 @@ def _result(snapshot: Mapping[str, Any] | None) -> dict[str, Any]:
 def report_liaison(
     snapshot: Mapping[str, Any] | None, directory: Directory
 ) -> list[dict[str, Any]]:
-    """Liaison per business unit, weakest first, with named liaisons."""
+    """Liaison per business unit, weakest first, with named liaisons.
+
+    A unit whose liaison draws on a small hidden team keeps only its score (``partial``).
+    """
     units = _result(snapshot).get("units", {})
-    return [
-        {"unit": unit, "score": found["score"], "paths": found["paths"],
-         "coverage": found.get("coverage"), "trend": found.get("trend"),
-         "it_people": found["liaison"].get("it_people"),
-         "liaisons": [{"label": directory.label(k), "team": directory.team(k), "share": share}
-                      for k, share in found["liaison"]["liaisons"]]}
-        for unit, found in sorted(units.items(), key=lambda kv: (kv[1]["score"], kv[0]))
-        if directory.unit_visible(unit)
-    ]  # fmt: skip
+    rows = []
+    for unit, found in sorted(units.items(), key=lambda kv: (kv[1]["score"], kv[0])):
+        if not directory.unit_visible(unit):
+            continue
+        if not directory.unit_whole(unit):
+            rows.append({"unit": unit, "score": found["score"], "partial": True, "paths": None,
+                         "coverage": None, "trend": None, "it_people": None, "liaisons": []})  # fmt: skip
+            continue
+        rows.append(
+            {"unit": unit, "score": found["score"], "partial": False, "paths": found["paths"],
+             "coverage": found.get("coverage"), "trend": found.get("trend"),
+             "it_people": found["liaison"].get("it_people"),
+             "liaisons": [{"label": directory.label(k), "team": directory.team(k), "share": share}
+                          for k, share in found["liaison"]["liaisons"] if directory.shows(k)]}
+        )  # fmt: skip
+    return rows
 
 
 def broker_role(found: Mapping[str, Any] | None) -> str:
@@ -981,6 +1075,12 @@ def report_communities(found: Mapping[str, Any], directory: Directory) -> dict[s
     if not found:
         return None
     fit = found["fit"]["department"]
+    membership = get_store().scores(Subject.PERSON)
+    hidden_in = Counter(
+        int(v["community"])
+        for k, v in membership.items()
+        if "community" in v and not directory.shows(k)
+    )
     return {
         "count": len(set(found["communities"]["membership"])),
         "modularity": found["communities"].get("modularity"),
@@ -988,7 +1088,7 @@ def report_communities(found: Mapping[str, Any], directory: Directory) -> dict[s
         "purity": [
             {"department": dept, **values}
             for dept, values in sorted(fit.get("purity", {}).items())
-            if directory.unit_visible(dept)
+            if directory.unit_visible(dept) and directory.groups.department_whole(dept)
         ],
         "split": [
             {
@@ -997,7 +1097,7 @@ def report_communities(found: Mapping[str, Any], directory: Directory) -> dict[s
                 "parts": "; ".join(f"{n} in community {c}" for c, n in s["parts"]),
             }
             for s in fit.get("split", [])
-            if directory.unit_visible(s["team"])
+            if directory.unit_visible(s["team"]) and directory.groups.department_whole(s["team"])
         ],
         "silos": [
             {
@@ -1007,7 +1107,7 @@ def report_communities(found: Mapping[str, Any], directory: Directory) -> dict[s
                 "departments": "; ".join(f"{name}: {n}" for name, n in s["teams"]),
             }
             for s in fit.get("silos", [])
-            if policy.group_visible(int(s["size"]))
+            if policy.group_visible(int(s["size"])) and not hidden_in[int(s["community"])]
         ],
     }
 

@@ -247,6 +247,10 @@ class Groups:
         """Whether no team of a business unit is hidden (its snapshot figures may be shown in full)."""
         return all(self.team_visible(t) for t in self.unit_teams.get(unit, ()))
 
+    def department_whole(self, department: str) -> bool:
+        """Whether no team of a department (IT included) is hidden."""
+        return all(self.team_visible(t) for t in self.teams if t.split("/", 1)[0] == department)
+
     def safe(self, parts: Iterable[str]) -> bool:
         """Whether a figure that includes the teams ``parts`` may be shown (rule 4).
 

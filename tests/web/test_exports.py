@@ -338,8 +338,14 @@ def test_small_groups_are_left_out_for_viewers_who_may_not_see_them(awkward):
     client = awkward.test_client()
     _, rows = table(client, "teams")
     assert [r["team"] for r in rows] == ["R&D/<Core> & Co", "Sales/Field"]
+    # people follow their team: the Service Desk's one person is not listed, nor their ties
+    hidden = {p.key for p in AWKWARD if p.team == "Service Desk"}
     _, rows = table(client, "people")
-    assert {r["label"] for r in rows} == {p.key for p in AWKWARD}
+    assert {r["label"] for r in rows} == {p.key for p in AWKWARD} - hidden
+    _, rows = table(client, "person_ties")
+    assert rows and not hidden & ({r["key_a"] for r in rows} | {r["key_b"] for r in rows})
+    body, _ = fetch(client, "/export/graph.graphml?level=people")
+    assert sorted(nx.read_graphml(io.BytesIO(body))) == sorted({p.key for p in AWKWARD} - hidden)
     _, rows = table(client, "team_ties")
     assert {(r["team_a"], r["team_b"]) for r in rows} == {
         ("R&D/<Core> & Co", "Sales/Field"),
