@@ -14,6 +14,8 @@ from web.auth import accounts
 
 @pytest.fixture
 def filled(app):
+    """The small organisation, its teams of two shown (people of hidden teams have no pages)."""
+    app.config["MIN_GROUP_SIZE"] = 2
     fill(app)
     return app
 

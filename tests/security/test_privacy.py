@@ -18,7 +18,15 @@ def filled(app):
     return app
 
 
-def test_analyst_without_identification_sees_pseudonyms(filled):
+@pytest.fixture
+def pairs(filled):
+    """The small organisation with its teams of two shown (the minimum group size is 2)."""
+    filled.config["MIN_GROUP_SIZE"] = 2
+    return filled
+
+
+def test_analyst_without_identification_sees_pseudonyms(pairs):
+    filled = pairs
     client = client_as(filled, "ann", "analyst")
     data = client.get("/api/people/p_cat").get_json()
     assert data["label"] == short_key("p_cat")
@@ -31,7 +39,8 @@ def test_analyst_without_identification_sees_pseudonyms(filled):
     assert "(pseudonyms)" in page
 
 
-def test_identification_shows_names(filled):
+def test_identification_shows_names(pairs):
+    filled = pairs
     for role, identify in (("analyst", True), ("admin", False)):
         client = client_as(filled, f"{role}-{identify}", role, identify)
         assert client.get("/api/people/p_cat").get_json()["label"] == "Cat Cedar"
