@@ -155,7 +155,7 @@
     let active = true;
     try {
       const body = await getJson(tasksTable.dataset.api);
-      replaceRows(tasksTable, body.tasks.map(taskRow), "No tasks since the server started.");
+      replaceRows(tasksTable, body.tasks.map(taskRow), "No tasks yet.");
       active = body.tasks.some((task) => ACTIVE.has(task.state));
       const finished = body.tasks.filter((task) => !ACTIVE.has(task.state) && !ended.has(task.id));
       finished.forEach((task) => ended.add(task.id));

@@ -151,7 +151,7 @@ def test_run_report_groups_skipped_records_by_reason(enron_app, client, tmp_path
 
 def test_data_page_lists_runs_tasks_and_freshness(enron_app, client):
     empty = client.get("/data").get_data(as_text=True)
-    assert "Nothing loaded yet." in empty and "No tasks since the server started." in empty
+    assert "Nothing loaded yet." in empty and "No tasks yet." in empty
     task = finished(enron_app, upload(client, "email", (ENRON_MBOX, "enron-sample.mbox")))
     run = task["result"]["files"][0]["run"]
     page = client.get("/data").get_data(as_text=True)
