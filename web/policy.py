@@ -273,8 +273,12 @@ class Groups:
         return self.team_visible(team) and self.safe(neighbours.get(team, frozenset()))
 
     def liaison_whole(self, unit: str) -> bool:
-        """Whether a unit's liaison snapshot (drawn from its teams and IT's) may be shown in full."""
-        return self.safe(self.unit_teams.get(unit, frozenset()) | self.it_teams)
+        """Whether a unit's liaison snapshot (drawn from its teams and IT's) may be shown in full.
+
+        Each side is judged alone: the unit's people with IT ties add up over
+        its teams, the IT people it reaches over the IT teams.
+        """
+        return self.safe(self.unit_teams.get(unit, frozenset())) and self.safe(self.it_teams)
 
     def group_name_visible(self, name: str) -> bool:
         """Whether a team (``Dept/Team``), a team's short name or a department may be shown.

@@ -157,7 +157,7 @@ def person_report(key: str, wanted: Window) -> dict[str, Any]:
     person = store.person(key)
     groups = policy.Groups.of(store.people())
     if not groups.person_visible(person):
-        raise NotFound(f"no person {key!r} to show: their team is below the minimum group size")
+        raise NotFound(f"no person with key {key!r}")  # as if absent: their team is hidden
     people = dict(groups.people)
     scores = store.scores(Subject.PERSON).get(key, {})
     return {
