@@ -28,7 +28,8 @@ def index() -> str:
 def network_map() -> str:
     """The interactive network map: teams first, drill into a team for its people."""
     store = get_store()
-    departments = sorted({t.department for t in store.teams()})
+    groups = policy.Groups.of(store.people())
+    departments = sorted({t.department for t in store.teams() if groups.team_visible(t.key)})
     return render_template("map.html", channels=[c.value for c in Channel], departments=departments)
 
 
