@@ -350,7 +350,7 @@ def plain_blocks(draw) -> str:
     return "".join(line.replace("\n", newline) + newline for line in lines)
 
 
-@hsettings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plain_blocks())
 def test_plain_generated_headers_take_the_fast_path(text):
     block = text.encode("ascii")
@@ -359,7 +359,7 @@ def test_plain_generated_headers_take_the_fast_path(text):
     assert same(record, slow(block))
 
 
-@hsettings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(header_blocks_text(), plain_blocks()), st.sampled_from(["utf-8", "latin-1"]))
 def test_generated_headers_give_the_slow_path_result(text, encoding):
     block = text.encode(encoding, "replace")
