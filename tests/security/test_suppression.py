@@ -412,3 +412,11 @@ def test_hidden_teams_ties_change_nothing_below_admin(demo, org, clients, twin_c
         mine = list(bodies(clients["admin"], [url]))[0]
         theirs = list(bodies(admin, [url]))[0]
         assert normal(url, mine[2], mine[3]) != normal(url, theirs[2], theirs[3]), url
+
+
+def test_ingest_ledger_gives_no_totals_below_admin(clients):
+    """The ledger's whole-data counts minus the visible teams would be the hidden teams' share."""
+    mine = rows(clients["analyst"], "ingest_runs")
+    assert mine and set(mine[0]) == {"id", "kind", "status", "started", "finished"}
+    theirs = rows(clients["admin"], "ingest_runs")
+    assert {"source", "people_created", "interactions"} <= set(theirs[0])
