@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections import defaultdict
+from collections.abc import Hashable
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import igraph as ig
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 from flask import url_for
@@ -74,17 +76,15 @@ def overview():  # noqa: ANN201 - Flask view
 def team_map():  # noqa: ANN201 - Flask view
     """Teams as nodes (with seeded server-side positions) and the ties between them."""
     wanted = window()
-    found = frame(wanted)
     teams = _team_graph(wanted)
     unit = request.args.get("unit", "").strip()
     if unit:
         teams = _unit_and_neighbours(teams, unit)
     teams = teams.subgraph([v.index for v in teams.vs if group_visible(v["size"])])
+    shown = _shown_key(wanted, unit, teams)
     scores = _team_scores()
     per_team = _marks_per_team()
-    mix = found.team_channels
-    positions = _layout(wanted, teams)
-    names = teams.vs["name"]
+    positions = cached("team-layout", shown, lambda: [tuple(xy) for xy in layout(teams, seed=1)])
     nodes = [
         {
             "id": v["name"],
@@ -103,20 +103,9 @@ def team_map():  # noqa: ANN201 - Flask view
         }
         for v, (x, y) in zip(teams.vs, positions, strict=True)
     ]
-    edges = [
-        {
-            "source": names[e.source],
-            "target": names[e.target],
-            "weight": round(e["weight"], 3),
-            "count": e["count"],
-            "pairs": e["pairs"],
-            "channels": dict(sorted(mix.get(pair(names[e.source], names[e.target]), {}).items())),
-        }
-        for e in teams.es
-    ]
-    return jsonify(
-        {"ok": True, "level": "teams", "unit": unit or None, "nodes": nodes, "edges": edges}
-    )
+    edges = cached("team-edges", shown, lambda: _edges_json(teams, frame(wanted).team_channels))
+    head = {"ok": True, "level": "teams", "unit": unit or None, "nodes": nodes}
+    return _json_with(head, edges=edges)
 
 
 @bp.get("/map/teams/<path:team>/people")
@@ -178,18 +167,50 @@ def _team_graph(wanted: Window) -> ig.Graph:
     Who is visible depends on the data and the minimum group size only
     (everyone for admins), so that is the key besides the window.
     """
-    seen = None if policy.sees_all() else policy.min_group_size()
     return cached(
         "team-graph",
-        (window_key(wanted), seen),
+        (window_key(wanted), _seen()),
         lambda: team_graph(policy.visible_graph(frame(wanted).graph)),
     )
 
 
-def _layout(wanted: Window, teams: ig.Graph) -> list[tuple[float, float]]:
-    """Seeded positions of the teams shown, computed once per window and set of teams."""
-    key = (window_key(wanted), tuple(teams.vs["name"]))
-    return cached("team-layout", key, lambda: [tuple(xy) for xy in layout(teams, seed=1)])
+def _seen() -> int | None:
+    """What decides who the viewer sees: nothing for admins, else the minimum group size."""
+    return None if policy.sees_all() else policy.min_group_size()
+
+
+def _shown_key(wanted: Window, unit: str, teams: ig.Graph) -> Hashable:
+    """The cache key of a map's teams: the window, the unit, who is visible, the teams shown."""
+    return (window_key(wanted), unit, _seen(), tuple(teams.vs["name"]))
+
+
+def _edges_json(teams: ig.Graph, mix: Mapping[tuple[str, str], Counter[str]]) -> bytes:
+    """The map's edges as JSON (the bulk of the answer: some 90,000 at 10k people)."""
+    names = teams.vs["name"]
+    edges = [
+        {
+            "source": names[e.source],
+            "target": names[e.target],
+            "weight": round(e["weight"], 3),
+            "count": e["count"],
+            "pairs": e["pairs"],
+            "channels": dict(sorted(mix.get(pair(names[e.source], names[e.target]), {}).items())),
+        }
+        for e in teams.es
+    ]
+    return _dumps(edges)
+
+
+def _dumps(value: Any) -> bytes:
+    """``value`` as compact JSON, as :func:`flask.jsonify` writes it outside debug mode."""
+    return current_app.json.dumps(value, separators=(",", ":")).encode()
+
+
+def _json_with(head: dict[str, Any], **encoded: bytes) -> Response:
+    """A JSON object of ``head`` and members already encoded, keys sorted as jsonify sorts them."""
+    members = {key: _dumps(value) for key, value in head.items()} | encoded
+    parts = [_dumps(key) + b":" + members[key] for key in sorted(members)]
+    return Response(b"{" + b",".join(parts) + b"}\n", mimetype="application/json")
 
 
 def _unit_and_neighbours(teams: ig.Graph, unit: str) -> ig.Graph:
