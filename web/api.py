@@ -18,7 +18,6 @@ from flask import Response
 from flask import current_app
 from flask import jsonify
 from flask import request
-from flask import url_for
 
 from analysis.maps import layout
 from analysis.maps import team_graph
@@ -29,6 +28,7 @@ from ingest.records import Person
 from web import policy
 from web import results
 from web.cache import cached
+from web.cache import url_for
 from web.params import Window
 from web.params import frame
 from web.params import pair

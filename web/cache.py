@@ -32,8 +32,11 @@ from dataclasses import field
 from typing import Any
 from typing import TypeVar
 
+import flask
 from flask import Flask
 from flask import current_app
+from flask import has_request_context
+from flask import request
 
 from graph.base import Store
 from web.store import get_store
@@ -48,6 +51,9 @@ MAX_ENTRIES = 48
 TTL_SECONDS = 600.0
 #: newest ingest runs that make up the data version
 LEDGER_DEPTH = 8
+#: where the app's built URLs are remembered, and how many at most
+URLS_KEY = "bridgework.urls"
+URLS_MAX = 100_000
 
 _CREATE = threading.Lock()
 
@@ -208,3 +214,35 @@ def cached(name: str, params: Hashable, compute: Callable[[], T]) -> T:
     """``compute()`` once per ``(name, params)`` and data version of the current app's store."""
     version = data_version(get_store())
     return for_app(current_app._get_current_object()).get((name, params), version, compute)  # type: ignore[attr-defined]
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """:func:`flask.url_for`, remembered per app: pages with thousands of links build each once.
+
+    A URL built in a request depends on the endpoint, its values and the
+    request's script root, host and blueprint (the app has no URL default
+    callbacks), so those are the key. Outside a request, or with any of
+    ``url_for``'s own ``_`` options, it simply calls :func:`flask.url_for`.
+    """
+    if not has_request_context() or any(name[:1] == "_" for name in values):
+        return flask.url_for(endpoint, **values)
+    try:
+        frozen = tuple(
+            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items())
+        )
+        key = (request.script_root, request.host, request.blueprint, endpoint, frozen)
+        hash(key)
+    except TypeError:  # a value that cannot be a key
+        return flask.url_for(endpoint, **values)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    urls = app.extensions.get(URLS_KEY)
+    if urls is None:
+        with _CREATE:
+            urls = app.extensions.setdefault(URLS_KEY, {})
+    found = urls.get(key)
+    if found is None:
+        found = flask.url_for(endpoint, **values)
+        if len(urls) >= URLS_MAX:
+            urls.clear()  # rare: start again rather than keep an LRU order per link
+        urls[key] = found
+    return found

@@ -25,7 +25,6 @@ from flask import Blueprint
 from flask import jsonify
 from flask import render_template
 from flask import request
-from flask import url_for
 
 from analysis.build import person_graph
 from analysis.liaison import LiaisonScore
@@ -41,6 +40,7 @@ from ingest.records import Person
 from web import policy
 from web import results
 from web.cache import cached
+from web.cache import url_for
 from web.params import Window
 from web.params import groups as viewer_groups
 from web.params import window
@@ -71,6 +71,7 @@ class Live:
     scores: dict[tuple[str, str], LiaisonScore]
     cross: dict[tuple[str, str], list[CrossTie]]
     channels: Mapping[frozenset[str], frozenset[Channel]]
+    figures: dict[tuple[str, str], dict[str, Any]]  # each scored cell's figures, as shown
 
 
 def live(wanted: Window, groups: Groups) -> Live:
@@ -101,14 +102,19 @@ def _live(wanted: Window, groups: Groups) -> Live:
     months = sorted({t.month for t in ties if t.month})  # quiet months count as 0
     monthly = monthly_liaison_volume(graph, cross, it_team="team", months=months) if cross else None
     scores = it_team_liaison_score(graph, channels=channels, monthly=monthly)
+    by_cell = cross_ties(graph)
+    figures = {
+        cell: _figures(score, by_cell[cell]) for cell, score in scores.items() if by_cell.get(cell)
+    }
     return Live(
         people=people,
         units=Counter(p.department for p in people.values() if p.department and not p.is_it),
         it_teams=Counter(p.team_key for p in people.values() if p.is_it and p.team),
         graph=graph,
         scores=scores,
-        cross=cross_ties(graph),
+        cross=by_cell,
         channels=channels,
+        figures=figures,
     )
 
 
@@ -224,11 +230,10 @@ def _hidden_cell(team: str) -> dict[str, Any]:
 
 
 def _cell(unit: str, team: str, found: Live, wanted: Window) -> dict[str, Any]:
-    score = found.scores.get((team, unit))
-    ties = found.cross.get((team, unit), [])
-    if score is None or not ties:
+    figures = found.figures.get((team, unit))
+    if figures is None:  # no score or no ties
         return {"it_team": team, "state": "empty"}
-    cell = {"it_team": team, "state": "scored", **_figures(score, ties)}
+    cell = {"it_team": team, "state": "scored", **figures}
     if sees_people():  # the drill-down names people
         query = {"unit": unit, "it_team": team, **wanted.query()}
         cell["url"] = url_for("liaison.cell_page", **query)

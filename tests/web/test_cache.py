@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask
 import pytest
 from flask import Flask
 
@@ -286,3 +287,18 @@ def _tickets(directory: Path, out: Path) -> Path:
                 "opened_at": f"2025-0{1 + n % 6}-10T10:00:00Z", "state": "Closed",
             })  # fmt: skip
     return out
+
+
+def test_remembered_urls_are_flasks(demo):
+    cells = [("Sales", "IT/Service Desk", ["email", "ticket"]), ("R&D", "IT/Apps ü", None)]
+    for root in ("", "/bridgework"):
+        with demo.test_request_context("/liaison", base_url=f"http://localhost{root}"):
+            for unit, team, channel in cells:
+                values = {"unit": unit, "it_team": team, "channel": channel}
+                for _ in range(2):  # built, then remembered
+                    found = cache.url_for("liaison.cell_api", **values)
+                    assert found == flask.url_for("liaison.cell_api", **values)
+                    assert found.startswith(f"{root}/api/liaison/cell?")
+            assert cache.url_for("teams.person_page", key="p_1") == f"{root}/people/p_1"
+            external = cache.url_for("teams.person_page", key="p_1", _external=True)
+            assert external == f"http://localhost{root}/people/p_1"
