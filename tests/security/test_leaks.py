@@ -108,8 +108,8 @@ def read_org(app: Flask) -> Org:
         visible_person=min(p.key for p in people if p.team_key == big),
         hidden_person=min(in_hidden),
         unit=next(p.department for p in people if p.team_key == big),
-        it_team=min(it_teams - hidden),
-        hidden_it_team=min(it_teams & hidden),
+        it_team=min(it_teams - hidden, default=""),
+        hidden_it_team=min(it_teams & hidden, default=""),
     )
 
 
