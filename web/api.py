@@ -325,5 +325,5 @@ def _person_node(
         "y": round(y, 4),
         "marks": sorted(marks.get(person.key, ())),
         "url": url_for("teams.person_page", key=person.key),
-        "scores": scores.get(person.key, {}),
+        "scores": policy.person_scores(scores.get(person.key, {})),
     }

@@ -201,7 +201,7 @@ def table(name: str, description: str, *, windowed: bool = False) -> Callable:
 def people_table(_: Window) -> Rows:
     """One row per person with the scores the analysis wrote back."""
     directory = Directory.load()
-    scores = get_store().scores(Subject.PERSON)
+    scores = {k: policy.person_scores(v) for k, v in get_store().scores(Subject.PERSON).items()}
     names = sorted({n for values in scores.values() for n in values})
     role_names = {
         int(r["cluster"]): r["name"] for r in (results.result("roles") or {}).get("roles", [])
@@ -723,7 +723,7 @@ def export_graph(level: str, wanted: Window) -> nx.Graph:
         sizes = graph.vs["size"]
     else:
         graph = people
-        scores = store.scores(Subject.PERSON)
+        scores = {k: policy.person_scores(v) for k, v in store.scores(Subject.PERSON).items()}
         labels = [directory.label(key) for key in graph.vs["name"]]
         teams = [t or "" for t in graph.vs["team"]]
         sizes = [1] * graph.vcount()

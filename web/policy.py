@@ -121,6 +121,22 @@ def person_title(person: Person) -> str | None:
     return person.title if viewer().identify else None
 
 
+#: stored person scores that count someone's contacts, hidden teams' people included
+CONTACT_COUNTS = frozenset({"degree"})
+
+
+def person_scores(scores: Mapping[str, float]) -> dict[str, float]:
+    """A person's stored scores as the viewer may see them.
+
+    ``degree`` counts contacts in hidden teams too: summed over a team's
+    members and set against their visible contacts it would give the team's
+    ties to hidden teams away, so only admins get it.
+    """
+    if sees_all():
+        return dict(scores)
+    return {name: value for name, value in scores.items() if name not in CONTACT_COUNTS}
+
+
 def short_key(key: str) -> str:
     """A person key shortened for display (still unique enough to tell people apart)."""
     return key[:12]

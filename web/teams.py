@@ -448,7 +448,7 @@ def _brokerage(key: str, scores: dict[str, float], people: dict[str, Person]) ->
         "betweenness": _round(scores.get("betweenness")),
         "constraint": _round(scores.get("constraint")),
         "effective_size": _round(scores.get("effective_size")),
-        "degree": _int(scores.get("degree")),
+        "degree": _int(policy.person_scores(scores).get("degree")),
         "strength": _round(scores.get("strength")),
         "betweenness_rank": _betweenness_rank(key, people),
         "gould_fernandez": gould_fernandez,

@@ -420,3 +420,20 @@ def test_ingest_ledger_gives_no_totals_below_admin(clients):
     assert mine and set(mine[0]) == {"id", "kind", "status", "started", "finished"}
     theirs = rows(clients["admin"], "ingest_runs")
     assert {"source", "people_created", "interactions"} <= set(theirs[0])
+
+
+def test_person_degree_only_for_admins(clients, org):
+    """A degree counts contacts in hidden teams: over a team it would give its hidden ties away."""
+    for name in ("analyst", "ident"):
+        assert "degree" not in rows(clients[name], "people")[0]
+        person = get(clients[name], f"/api/people/{org.visible_person}")
+        assert person["brokerage"]["degree"] is None
+        assert person["brokerage"]["betweenness"] is not None
+        team = org.visible_teams[0]
+        nodes = get(clients[name], f"/api/map/teams/{team}/people")["nodes"]
+        assert nodes and not any("degree" in n["scores"] for n in nodes)
+    assert "degree" in rows(clients["admin"], "people")[0]
+    # the admin's degree is the number of contacts; the analyst's contacts leave hidden ones out
+    admin = get(clients["admin"], f"/api/people/{org.visible_person}")
+    mine = get(clients["analyst"], f"/api/people/{org.visible_person}")
+    assert admin["brokerage"]["degree"] == admin["contacts_total"] > mine["contacts_total"]
