@@ -123,11 +123,19 @@ class Cache:
         self._generation = 0
         self._hits = self._misses = self._waits = 0
 
-    def get(self, key: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
+    def get(
+        self,
+        key: Hashable,
+        version: Hashable,
+        compute: Callable[[], T],
+        *,
+        ttl: float | None = None,
+    ) -> T:
         """The value of ``key`` computed under ``version``; ``compute()`` it when missing.
 
         Threads asking for a key that another thread is computing wait for
-        that result instead of computing it again.
+        that result instead of computing it again. ``ttl`` shortens the
+        cache's time limit for this entry.
         """
         with self._lock:
             entry = self._entries.get(key)
@@ -159,7 +167,8 @@ class Cache:
         with self._lock:
             self._pending.pop((key, version), None)
             if generation == self._generation:  # not cleared meanwhile
-                self._entries[key] = _Entry(version, self.clock() + self.ttl, value)
+                limit = self.ttl if ttl is None else min(ttl, self.ttl)
+                self._entries[key] = _Entry(version, self.clock() + limit, value)
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
@@ -210,10 +219,11 @@ def data_version(store: Store) -> Hashable:
     return tuple((run.id, run.finished.isoformat()) for run in store.runs(limit=LEDGER_DEPTH))
 
 
-def cached(name: str, params: Hashable, compute: Callable[[], T]) -> T:
+def cached(name: str, params: Hashable, compute: Callable[[], T], *, ttl: float | None = None) -> T:
     """``compute()`` once per ``(name, params)`` and data version of the current app's store."""
     version = data_version(get_store())
-    return for_app(current_app._get_current_object()).get((name, params), version, compute)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return for_app(app).get((name, params), version, compute, ttl=ttl)
 
 
 def url_for(endpoint: str, **values: Any) -> str:

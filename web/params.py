@@ -26,6 +26,7 @@ import igraph as ig
 from flask import request
 
 from analysis.build import person_graph
+from graph.base import Subject
 from graph.errors import InvalidInput
 from ingest.records import Channel
 from ingest.records import Person
@@ -35,6 +36,8 @@ from web.cache import cached
 from web.store import get_store
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+#: seconds the person scores are kept at most (see :func:`stored_person_scores`)
+SCORES_TTL = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,22 @@ def groups() -> policy.Groups:
     """
     key = (policy.sees_all(), policy.min_group_size())
     return cached("groups", key, lambda: policy.Groups.of(people()))
+
+
+def stored_person_scores() -> Mapping[str, Mapping[str, float]]:
+    """Every person's stored scores, read once per analysis (shared: read, never change).
+
+    The key is the latest version of every analysis snapshot. An analysis
+    saves its snapshots before it writes the scores, so an answer read in
+    between would be kept under the new versions: the entry lives at most
+    :data:`SCORES_TTL` seconds (an analysis run from the web clears the
+    cache when it ends).
+    """
+    from web.jobs import JOBS
+
+    store = get_store()
+    versions = tuple(v[-1] if v else None for v in map(store.snapshot_versions, JOBS))
+    return cached("person-scores", versions, lambda: store.scores(Subject.PERSON), ttl=SCORES_TTL)
 
 
 def frame(wanted: Window | None = None) -> Frame:

@@ -101,6 +101,16 @@ def test_a_new_version_or_an_old_entry_is_computed_again():
     assert calls == [1, 3, 4]
 
 
+def test_an_entry_may_have_a_shorter_time_limit():
+    now = [0.0]
+    store = Cache(ttl=100.0, clock=lambda: now[0])
+    store.get("short", 0, lambda: 1, ttl=5.0)
+    store.get("long", 0, lambda: 1)
+    now[0] = 6.0
+    assert store.get("short", 0, lambda: 2) == 2
+    assert store.get("long", 0, lambda: 2) == 1
+
+
 def test_least_recently_used_goes_first():
     store = Cache(size=2)
     store.get("a", 0, lambda: "a")
@@ -266,6 +276,20 @@ def test_an_ingest_changes_the_answers(tmp_path):
         for url in urls:
             assert after[url] != before[url]
             assert after[url] == fresh_body(app, url)
+    finally:
+        close_store(app)
+
+
+def test_an_analysis_changes_the_scores_shown(tmp_path):
+    app = make_demo(tmp_path)
+    try:
+        client = app.test_client()
+        url = f"/api/map/teams/{a_team(app)}/people"
+        before = client.get(url).data
+        assert client.get(url).data == before  # cached
+        result = app.test_cli_runner().invoke(args=["analyze", "--seed", "3"])
+        assert result.exit_code == 0, result.output
+        assert client.get(url).data == fresh_body(app, url)
     finally:
         close_store(app)
 
