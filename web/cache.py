@@ -36,7 +36,7 @@ import flask
 from flask import Flask
 from flask import current_app
 from flask import has_request_context
-from flask import request
+from flask.globals import request_ctx
 
 from graph.base import Store
 from web.store import get_store
@@ -236,20 +236,18 @@ def url_for(endpoint: str, **values: Any) -> str:
     """
     if not has_request_context() or any(name[:1] == "_" for name in values):
         return flask.url_for(endpoint, **values)
-    try:
-        frozen = tuple(
-            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items())
-        )
-        key = (request.script_root, request.host, request.blueprint, endpoint, frozen)
-        hash(key)
-    except TypeError:  # a value that cannot be a key
-        return flask.url_for(endpoint, **values)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    urls = app.extensions.get(URLS_KEY)
+    context = request_ctx._get_current_object()  # type: ignore[attr-defined]
+    asked = context.request
+    items = tuple((k, tuple(v) if type(v) is list else v) for k, v in values.items())
+    key = (endpoint, items, asked.script_root, asked.host, asked.blueprint)
+    urls = context.app.extensions.get(URLS_KEY)
     if urls is None:
         with _CREATE:
-            urls = app.extensions.setdefault(URLS_KEY, {})
-    found = urls.get(key)
+            urls = context.app.extensions.setdefault(URLS_KEY, {})
+    try:
+        found = urls.get(key)
+    except TypeError:  # a value that cannot be part of a key
+        return flask.url_for(endpoint, **values)
     if found is None:
         found = flask.url_for(endpoint, **values)
         if len(urls) >= URLS_MAX:
