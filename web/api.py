@@ -34,6 +34,7 @@ from web.params import frame
 from web.params import pair
 from web.params import people
 from web.params import shared_people_graph
+from web.params import stored_person_scores
 from web.params import window
 from web.params import window_key
 from web.policy import group_visible
@@ -285,10 +286,10 @@ def _drill(people: ig.Graph, members: list[int]) -> dict[str, Any]:
         slot["count"] += edge["count"]
     sub = people.subgraph(members)
     positions = layout(sub, seed=1)
-    person_scores = store.scores(Subject.PERSON)
+    scores = stored_person_scores()
     marks = _person_marks()
     nodes = [
-        _person_node(store.person(v["name"]), v, x, y, person_scores, marks)
+        _person_node(store.person(v["name"]), v, x, y, scores, marks)
         for v, (x, y) in zip(sub.vs, positions, strict=True)
     ]
     names = people.vs["name"]
@@ -313,8 +314,8 @@ def _person_node(
     vertex: ig.Vertex,
     x: float,
     y: float,
-    scores: dict[str, dict[str, float]],
-    marks: dict[str, set[str]],
+    scores: Mapping[str, Mapping[str, float]],
+    marks: Mapping[str, frozenset[str]],
 ) -> dict[str, Any]:
     return {
         "id": person.key,
