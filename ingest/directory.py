@@ -16,6 +16,7 @@ from ingest.identity import Resolver
 from ingest.identity import canonical_address
 from ingest.identity import pseudonym
 from ingest.records import Person
+from ingest.tabular import readable
 
 __all__ = [
     "DirectoryEntry",
@@ -52,13 +53,14 @@ def read_directory_csv(path: str | os.PathLike[str]) -> Iterator[tuple[str, Mapp
     file = Path(path)
     with open(file, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise IngestError(
-                "missing column", source=str(file), record="header", field=", ".join(missing)
-            )
-        for row in reader:
-            yield str(reader.line_num), row
+        with readable(file, lambda: f"line {reader.line_num + 1}"):
+            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise IngestError(
+                    "missing column", source=str(file), record="header", field=", ".join(missing)
+                )
+            for row in reader:
+                yield str(reader.line_num), row
 
 
 def parse_directory_row(

@@ -6,6 +6,12 @@ module (``utf-8-sig``, excel dialect); a header that repeats a column name
 non-empty value. JSON rows stay nested: a column such as
 ``fields.reporter.emailAddress`` is a path into the object, and a path
 segment of digits indexes a list. ``.gz`` files are read transparently.
+
+Files that are not what they claim stop with an :class:`IngestError` naming
+the file and the line reached (:func:`readable`): text that is not UTF-8, a
+damaged ``.gz``, a CSV field over the ``csv`` module's limit, JSON nested
+deeper than the parser goes. JSON strings holding lone surrogates (legal
+``\\ud800`` escapes, but not Unicode) get U+FFFD in their place.
 """
 
 from __future__ import annotations
@@ -15,10 +21,14 @@ import gzip
 import io
 import json
 import os
+import re
+import zlib
+from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -39,12 +49,55 @@ __all__ = [
     "read_json_rows",
     "read_mapping",
     "read_rows",
+    "readable",
 ]
 
 #: a raw row: CSV columns or a (nested) JSON object
 Row = Mapping[str, object]
 #: keys that hold the list of items in API-shaped JSON exports
 LIST_KEYS = ("result", "records", "issues", "tickets", "results", "messages")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+@contextmanager
+def readable(path: Path, where: Callable[[], str]) -> Iterator[None]:
+    """Turn errors of reading a damaged export into an :class:`IngestError` naming ``path``.
+
+    ``where`` names the record reading got to, such as ``line 7`` (called
+    only when something fails); text that is not UTF-8 is located exactly,
+    by the first physical line that does not decode. Decoding,
+    decompression and CSV syntax errors are caught.
+    """
+    source = str(path)
+    try:
+        yield
+    except UnicodeDecodeError as err:
+        line = _first_bad_line(path)
+        raise IngestError(
+            "not UTF-8 text (save the export as UTF-8)",
+            source=source,
+            record=f"line {line}" if line else where(),
+            value=repr(err.object[err.start : err.start + 8]),
+        ) from err
+    except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+        raise IngestError("damaged gzip file", source=source, record=where(), value=err) from err
+    except csv.Error as err:
+        raise IngestError("malformed CSV", source=source, record=where(), value=err) from err
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The number of the first line of ``path`` that is not UTF-8, if it can be read."""
+    try:
+        with gzip.open(path) if path.suffix == ".gz" else open(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
 
 
 def open_text(path: Path) -> IO[str]:
@@ -72,11 +125,12 @@ def read_csv_rows(path: Path) -> Iterator[tuple[str, Row, list[str]]]:
     """
     with open_text(path) as handle:
         reader = csv.reader(handle, dialect="excel")
-        header = next(reader, [])
-        unique = list(dict.fromkeys(header))
-        for cells in reader:
-            if cells:
-                yield str(reader.line_num), _csv_row(header, cells), unique
+        with readable(path, lambda: f"line {reader.line_num + 1}"):
+            header = next(reader, [])
+            unique = list(dict.fromkeys(header))
+            for cells in reader:
+                if cells:
+                    yield str(reader.line_num), _csv_row(header, cells), unique
 
 
 def _csv_row(header: Sequence[str], cells: list[str]) -> dict[str | None, object]:
@@ -98,13 +152,9 @@ def read_json_rows(path: Path) -> Iterator[tuple[str, Row, list[str]]]:
     of :data:`LIST_KEYS` (ServiceNow ``result``, Jira ``issues``, Zendesk
     ``tickets``/``results``). Item numbers are 1-based.
     """
-    with open_text(path) as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as err:
-            raise IngestError(
-                "invalid JSON", source=str(path), record=f"line {err.lineno}", value=err.msg
-            ) from err
+    with open_text(path) as handle, readable(path, lambda: "file"):
+        text = handle.read()
+    data = _json(text, source=str(path))
     if isinstance(data, Mapping):
         data = next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), None)
     if not isinstance(data, list):
@@ -120,13 +170,53 @@ def read_json_rows(path: Path) -> Iterator[tuple[str, Row, list[str]]]:
         yield str(index), item, header
 
 
+def _json(text: str, *, source: str) -> object:
+    """Parse a JSON document; lone surrogates in its strings become U+FFFD."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise IngestError(
+            "invalid JSON", source=source, record=f"line {err.lineno}", value=err.msg
+        ) from err
+    except RecursionError as err:
+        raise IngestError("JSON nested too deeply", source=source, record="file") from err
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise IngestError("invalid JSON", source=source, record="file", value=err) from err
+    return _without_surrogates(data) if _SURROGATE_ESCAPE.search(text) else data
+
+
+def _without_surrogates(data: object) -> object:
+    """``data`` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+
+    def clean(value: object) -> object:
+        return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    root: list[object] = [data]
+    stack: list[list[object] | dict[object, object]] = [root]
+    while stack:
+        container = stack.pop()
+        if isinstance(container, dict):
+            items = [(clean(k), v) for k, v in container.items()]
+            container.clear()
+            container.update((k, clean(v)) for k, v in items)
+            children = list(container.values())
+        else:
+            container[:] = [clean(v) for v in container]
+            children = container
+        stack.extend(c for c in children if isinstance(c, list | dict))
+    return root[0]
+
+
 def header_paths(item: Mapping[str, object], prefix: str = "") -> Iterator[str]:
     """Every key and dotted path to a nested key of a JSON object (lists are leaves)."""
-    for key, value in item.items():
-        path = f"{prefix}{key}"
-        yield path
-        if isinstance(value, Mapping):
-            yield from header_paths(value, prefix=f"{path}.")
+    stack: list[tuple[Mapping[str, object], str]] = [(item, prefix)]
+    while stack:
+        mapping, start = stack.pop()
+        for key, value in mapping.items():
+            path = f"{start}{key}"
+            yield path
+            if isinstance(value, Mapping):
+                stack.append((value, f"{path}."))
 
 
 def lookup(row: Row, column: str) -> object:
@@ -181,7 +271,7 @@ def read_mapping(
     file = Path(path)
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, RecursionError) as err:
         raise IngestError("unreadable mapping", source=str(file), record="file", value=err) from err
     return parse_mapping(data, source=str(file), fields=fields, presets=presets)
 
@@ -207,7 +297,7 @@ def parse_mapping(
             )
         columns[name] = names
     preset = data.get("preset")
-    if preset is not None and preset not in presets:
+    if preset is not None and (not isinstance(preset, str) or preset not in presets):
         raise IngestError("unknown preset", source=source, record="preset", value=preset)
     fmt = data.get("time_format")
     if fmt is not None and not isinstance(fmt, str):

@@ -33,6 +33,7 @@ from ingest.tabular import lookup
 from ingest.tabular import open_text
 from ingest.tabular import read_mapping as read_mapping_file
 from ingest.tabular import read_rows
+from ingest.tabular import readable
 from ingest.times import parse_time
 
 __all__ = [
@@ -251,7 +252,7 @@ def _int(found: tuple[str | None, str] | None, *, source: str, record: str) -> i
         return None
     try:
         return int(float(value))
-    except ValueError as err:
+    except (ValueError, OverflowError) as err:  # not a number, NaN, infinite
         raise IngestError(
             "not a number", source=source, record=record, field=column, value=value
         ) from err
@@ -305,12 +306,13 @@ def read_user_map(path: str | os.PathLike[str]) -> dict[str, str]:
     file = Path(path)
     with open_text(file) as handle:
         reader = csv.DictReader(handle)
-        if not {"user", "email"} <= set(reader.fieldnames or []):
-            raise IngestError(
-                "user map needs columns user,email", source=str(file), record="header"
-            )
-        return {
-            " ".join(row["user"].split()): row["email"].strip()
-            for row in reader
-            if row["user"] and row["email"]
-        }
+        with readable(file, lambda: f"line {reader.line_num + 1}"):
+            if not {"user", "email"} <= set(reader.fieldnames or []):
+                raise IngestError(
+                    "user map needs columns user,email", source=str(file), record="header"
+                )
+            return {
+                " ".join(row["user"].split()): row["email"].strip()
+                for row in reader
+                if row["user"] and row["email"]
+            }

@@ -26,12 +26,18 @@ _ZONE_WORD = re.compile(r"\s+(UTC|GMT|Z)$", re.IGNORECASE)
 def parse_time(value: str, fmt: str | None = None) -> datetime:
     """Parse one time (see the module docstring); raise ``ValueError`` when unreadable."""
     if fmt:
-        parsed = datetime.strptime(value, fmt)
+        try:
+            parsed = datetime.strptime(value, fmt)
+        except re.error as err:  # a format naming a field twice, such as %Y%Y
+            raise ValueError(f"bad time format {fmt!r}: {err}") from err
     else:
         parsed = _parse(_ZONE_WORD.sub("", value.strip()))
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as err:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"{value!r} is out of range in UTC") from err
 
 
 def _parse(value: str) -> datetime:
