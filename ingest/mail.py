@@ -18,6 +18,7 @@ from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from email.errors import CharsetError
 from email.errors import HeaderParseError
 from email.header import decode_header
 from email.header import make_header
@@ -180,7 +181,7 @@ def parse_date(value: object, *, source: str, record: str) -> datetime:
         raise IngestError("missing Date", source=source, record=record, field="Date")
     try:
         parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError) as err:
+    except (TypeError, ValueError, IndexError, OverflowError) as err:
         raise IngestError(
             "unparseable Date", source=source, record=record, field="Date", value=text
         ) from err
@@ -221,7 +222,7 @@ def decoded_text(value: object) -> str:
         return text
     try:
         return str(make_header(decode_header(text)))
-    except (HeaderParseError, LookupError, UnicodeError):
+    except (HeaderParseError, CharsetError, LookupError, UnicodeError):
         return text  # cosmetic field only: the raw text is a faithful fallback
 
 
@@ -231,7 +232,11 @@ def _addresses(values: Iterable[object]) -> list[MailAddress]:
 
 def _all_addresses(values: Iterable[object]) -> list[MailAddress | None]:
     found: list[MailAddress | None] = []
-    for name, address in getaddresses([_text(v) for v in values]):
+    try:
+        pairs = getaddresses([_text(v) for v in values])
+    except RecursionError:  # comments nested deeper than the parser recurses: no address
+        return [None]
+    for name, address in pairs:
         canonical = canonical_address(address)
         if canonical:
             found.append(MailAddress(decoded_text(name).strip(), canonical))

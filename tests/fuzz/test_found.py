@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from ingest import ical
+from ingest import mail
+from ingest import scan
 from ingest.errors import IngestError
 from ingest.pipeline import ingest_directory
 from ingest.pipeline import ingest_email
@@ -293,3 +295,66 @@ def test_long_but_reasonable_series_are_still_expanded(tmp_path):
     end = datetime(2024, 1, 1) + ical.HORIZON  # the window: the latest DTSTART plus the horizon
     days = math.ceil((end - datetime(1990, 1, 1, 10)) / timedelta(days=1))
     assert report.read == 3000 + days
+
+
+# -- e-mail headers ------------------------------------------------------------------------------
+
+DATE = b"Date: Tue, 5 Mar 2024 10:00:01 +0100\n"
+
+
+def parse(block: bytes) -> mail.MailHeader | IngestError:
+    """The slow path's record or error, and the fast path agreeing when it takes the block."""
+    try:
+        outcome: mail.MailHeader | IngestError = mail.parse_headers(
+            block, source="f.mbox", record="3"
+        )
+    except IngestError as err:
+        outcome = err
+    fast = scan.fast_header(block)
+    assert fast is None or fast == outcome
+    return outcome
+
+
+def test_address_comments_nested_past_the_recursion_limit_are_not_addresses():
+    deep = b"(" * 5_000
+    sender = parse(b"From: " + deep + b"\n" + DATE)
+    assert isinstance(sender, IngestError)
+    assert (sender.reason, sender.field) == ("From has no address", "From")
+    header = parse(b"From: a@example.com\nTo: " + deep + b"\nCc: b@example.com\n" + DATE)
+    assert isinstance(header, mail.MailHeader)
+    assert header.recipients == ("b@example.com",) and header.invalid == 1
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        b"Tue, 5 Mar 99999999999999999999 10:00:01 +0100",
+        b"Tue, 99999999999 Mar 2024 10:00:01 +0100",
+        b"Tue, 5 Mar 2024 99999999999:00:01 +0100",
+    ],
+)
+def test_huge_numbers_in_the_date(date):
+    outcome = parse(b"From: a@example.com\nDate: " + date + b"\n")
+    assert isinstance(outcome, IngestError)
+    assert (outcome.reason, outcome.field) == ("unparseable Date", "Date")
+
+
+def test_encoded_word_with_a_charset_name_that_is_not_ascii():
+    outcome = parse("From: =?\u202eutf-8?q?Ada?= <ada@example.com>\n".encode() + DATE)
+    assert isinstance(outcome, mail.MailHeader)
+    assert outcome.sender.address == "ada@example.com"
+    assert outcome.sender.name.endswith("utf-8?q?Ada?=")  # kept as written
+
+
+def test_one_bad_message_does_not_stop_an_mbox(tmp_path):
+    path = tmp_path / "m.mbox"
+    good = (
+        b"From x\nFrom: ada.lovelace@example.com\nTo: grace.hopper@example.com\n"
+        + DATE
+        + b"\nbody\n"
+    )
+    path.write_bytes(
+        good + b"From x\nFrom: a@example.com\nDate: Tue, 5 Mar 99999999999 10:00 +0100\n\n" + good
+    )
+    [report] = ingest_email([path], MemorySink(PEOPLE), SETTINGS)
+    assert report.read == 3 and report.skipped == {"unparseable Date": 1}
