@@ -25,15 +25,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-import traceback
 from collections import Counter
 from collections.abc import Callable
-from email.errors import CharsetError
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck
-from hypothesis import reject
 from hypothesis import settings
 
 from ingest import mail
@@ -314,35 +311,6 @@ def _outcomes(pairs: Any) -> list[tuple[str, object]]:
     ]
 
 
-# -- bugs known but not fixed yet ----------------------------------------------------------------
-
-#: found by fuzzing in ``ingest/mail.py`` while another change was editing the mail readers;
-#: each has a strict xfail test in ``test_known_bugs.py``, which fails once it is fixed
-KNOWN_BUGS = {
-    "RecursionError": "getaddresses recurses once per '(' of an address header (ingest/mail.py)",
-    "OverflowError": "parsedate_to_datetime overflows on huge numbers in Date (ingest/mail.py)",
-    "CharsetError": "an encoded word whose charset name is not ASCII (ingest/mail.py decoded_text)",
-}
-
-
-def known_bug(err: BaseException) -> str | None:
-    """Which of :data:`KNOWN_BUGS` ``err`` is, if any (by type and where it was raised)."""
-    frames = traceback.extract_tb(err.__traceback__)
-    names = [(Path(f.filename).name, f.name) for f in frames]
-    if isinstance(err, RecursionError) and ("mail.py", "_all_addresses") in names:
-        return KNOWN_BUGS["RecursionError"]
-    if isinstance(err, OverflowError) and ("mail.py", "parse_date") in names:
-        return KNOWN_BUGS["OverflowError"]
-    if isinstance(err, CharsetError) and ("mail.py", "decoded_text") in names:
-        return KNOWN_BUGS["CharsetError"]
-    return None
-
-
 def run(name: str, data: bytes) -> None:
-    """Run the target ``name`` on ``data``; an input that hits a known bug is set aside."""
-    try:
-        TARGETS[name](data)
-    except (RecursionError, OverflowError, CharsetError) as err:
-        if known_bug(err) is None:
-            raise
-        reject()
+    """Run the target ``name`` on ``data``."""
+    TARGETS[name](data)
