@@ -28,6 +28,7 @@ from ingest.records import Person
 from web import policy
 from web import results
 from web.cache import cached
+from web.cache import snapshot_version
 from web.cache import url_for
 from web.params import Window
 from web.params import frame
@@ -235,8 +236,7 @@ def _person_marks() -> dict[str, frozenset[str]]:
 
 def _marks_version() -> tuple[int | None, ...]:
     """The latest versions of the snapshots the marks come from."""
-    store = get_store()
-    return tuple(v[-1] if v else None for v in map(store.snapshot_versions, MARKED_BY))
+    return tuple(snapshot_version(kind) for kind in MARKED_BY)
 
 
 def _read_marks() -> dict[str, frozenset[str]]:

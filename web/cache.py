@@ -35,6 +35,7 @@ from typing import TypeVar
 import flask
 from flask import Flask
 from flask import current_app
+from flask import g
 from flask import has_request_context
 from flask.globals import request_ctx
 
@@ -51,6 +52,10 @@ MAX_ENTRIES = 48
 TTL_SECONDS = 600.0
 #: newest ingest runs that make up the data version
 LEDGER_DEPTH = 8
+#: where a request keeps the data version and snapshot versions it read (``flask.g``)
+VERSION_ATTR = "bridgework_data_version"
+SNAPSHOTS_ATTR = "bridgework_snapshot_versions"
+_MISSING = object()
 #: where the app's built URLs are remembered, and how many at most
 URLS_KEY = "bridgework.urls"
 URLS_MAX = 100_000
@@ -221,9 +226,40 @@ def data_version(store: Store) -> Hashable:
 
 def cached(name: str, params: Hashable, compute: Callable[[], T], *, ttl: float | None = None) -> T:
     """``compute()`` once per ``(name, params)`` and data version of the current app's store."""
-    version = data_version(get_store())
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return for_app(app).get((name, params), version, compute, ttl=ttl)
+    return for_app(app).get((name, params), request_version(), compute, ttl=ttl)
+
+
+def request_version() -> Hashable:
+    """:func:`data_version` of the current app's store, read once per request.
+
+    Data that changes while a request runs is seen by the next one.
+    """
+    if not has_request_context():
+        return data_version(get_store())
+    found = g.get(VERSION_ATTR, _MISSING)
+    if found is _MISSING:
+        found = data_version(get_store())
+        setattr(g, VERSION_ATTR, found)
+    return found
+
+
+def snapshot_version(kind: str) -> int | None:
+    """The latest version of an analysis snapshot kind (``None`` without one), once per request."""
+    if not has_request_context():
+        return _latest(kind)
+    versions = g.get(SNAPSHOTS_ATTR)
+    if versions is None:
+        versions = {}
+        setattr(g, SNAPSHOTS_ATTR, versions)
+    if kind not in versions:
+        versions[kind] = _latest(kind)
+    return versions[kind]
+
+
+def _latest(kind: str) -> int | None:
+    versions = get_store().snapshot_versions(kind)
+    return versions[-1] if versions else None
 
 
 def url_for(endpoint: str, **values: Any) -> str:

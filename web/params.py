@@ -33,6 +33,7 @@ from ingest.records import Person
 from ingest.records import Tie
 from web import policy
 from web.cache import cached
+from web.cache import snapshot_version
 from web.store import get_store
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -139,9 +140,10 @@ def stored_person_scores() -> Mapping[str, Mapping[str, float]]:
     """
     from web.jobs import JOBS
 
-    store = get_store()
-    versions = tuple(v[-1] if v else None for v in map(store.snapshot_versions, JOBS))
-    return cached("person-scores", versions, lambda: store.scores(Subject.PERSON), ttl=SCORES_TTL)
+    versions = tuple(snapshot_version(kind) for kind in JOBS)
+    return cached(
+        "person-scores", versions, lambda: get_store().scores(Subject.PERSON), ttl=SCORES_TTL
+    )
 
 
 def frame(wanted: Window | None = None) -> Frame:
