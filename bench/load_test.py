@@ -168,15 +168,18 @@ def main() -> None:
     paths = mix(endpoints(signed_in(app)))
     found: dict[str, Any] = {"people": args.people, "paths": paths, "settings": vars(args)}
     found["settings"] = {k: str(v) for k, v in vars(args).items()}
-    with gunicorn(folder, workers=args.workers, threads=args.threads) as port:
-        cookie = login_cookie(port)
-        found["warmup"] = warm(port, cookie, paths, rounds=4, limit=args.warmup_limit)
+    with gunicorn(folder, workers=args.workers, threads=args.threads) as served:
+        cookie = login_cookie(served.port)
+        found["warmup"] = warm(served.port, cookie, paths, rounds=4, limit=args.warmup_limit)
+        found["rss_mib_warm"] = served.worker_rss_mib()
         found["load_before"] = os.getloadavg()
-        found["wrk"] = run_wrk(port, cookie, paths, args)
+        found["wrk"] = run_wrk(served.port, cookie, paths, args)
         found["load_after"] = os.getloadavg()
+        found["rss_mib_after"] = served.worker_rss_mib()
     print(found["wrk"].pop("wrk_output"))
     print(report(found["wrk"]))
     print(f"load average before {found['load_before']}, after {found['load_after']}")
+    print(f"worker memory (MiB) warm {found['rss_mib_warm']}, after {found['rss_mib_after']}")
     text = json.dumps(found, indent=2)
     print(text)
     if args.json:

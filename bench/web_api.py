@@ -43,6 +43,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -113,9 +114,17 @@ def bench_app(folder: Path) -> Flask:
         "ACCOUNTS_PATH": str(folder / "accounts.sqlite3"),
     })  # fmt: skip
     with app.app_context():
+        accounts = auth.accounts()
         for role in ROLES:
-            if auth.accounts().find(user_name(role)) is None:
-                auth.accounts().create_user(user_name(role), PASSWORD, role, identify=True)
+            name = user_name(role)
+            found = accounts.find(name)
+            if found is None:
+                accounts.create_user(name, PASSWORD, role, identify=True)
+                continue
+            if found.role != role:
+                accounts.set_role(name, role)
+            if accounts.authenticate(name, PASSWORD) is None:
+                accounts.set_password(name, PASSWORD)
     return app
 
 
@@ -218,9 +227,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A running gunicorn: its port on 127.0.0.1 and its master's process id."""
+
+    port: int
+    pid: int
+
+    def worker_rss_mib(self) -> list[float]:
+        """Resident memory of each worker process, in MiB (Linux ``/proc``)."""
+        found = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+            except OSError:  # the process ended meanwhile
+                continue
+            if fields.get("PPid", "").strip() == str(self.pid):
+                found.append(round(int(fields["VmRSS"].split()[0]) / 1024, 1))
+        return sorted(found)
+
+
 @contextmanager
-def gunicorn(folder: Path, *, workers: int = 2, threads: int = 4) -> Iterator[int]:
-    """Serve the store in ``folder`` with gunicorn on 127.0.0.1; yield the port."""
+def gunicorn(folder: Path, *, workers: int = 2, threads: int = 4) -> Iterator[Served]:
+    """Serve the store in ``folder`` with gunicorn on 127.0.0.1."""
     port = free_port()
     binary = str(Path(sys.executable).with_name("gunicorn"))
     if not Path(binary).exists():
@@ -245,7 +276,7 @@ def gunicorn(folder: Path, *, workers: int = 2, threads: int = 4) -> Iterator[in
                 if time.monotonic() > deadline:
                     raise SystemExit("gunicorn did not start within 60 s") from None
                 time.sleep(0.2)
-        yield port
+        yield Served(port, server.pid)
     finally:
         server.terminate()
         try:
@@ -353,8 +384,8 @@ def main() -> None:
         found = time_in_process(app, urls, cold=args.cold, repeat=args.repeat, role=args.role)
         http_found = None
         if args.http:
-            with gunicorn(folder) as port:
-                http_found = time_http(port, urls, repeat=args.repeat, role=args.role)
+            with gunicorn(folder) as served:
+                http_found = time_http(served.port, urls, repeat=args.repeat, role=args.role)
         report["sizes"][people] = {"urls": urls, "in_process": found, "http": http_found}
         print(table(people, args.role, found, http_found), flush=True)
         print(flush=True)
