@@ -164,13 +164,33 @@ def takes_window(path: str) -> bool:
     return {"since", "until", "channel"} <= names
 
 
+@pytest.fixture(scope="module")
+def analyst(demo):
+    """A signed-in analyst without identification: answers with pseudonyms and hidden groups."""
+    from flask.testing import FlaskClient
+
+    from tests.security.helpers import PASSWORD
+    from tests.security.helpers import login
+    from tests.security.helpers import make_user
+
+    make_user(demo, "spec-analyst", "analyst", identify=False)
+    client = FlaskClient(demo, demo.response_class, use_cookies=True)
+    assert login(client, "spec-analyst", PASSWORD).status_code == 302
+    return client
+
+
 @pytest.mark.parametrize("path", [p for p, ops in SPEC["paths"].items() if "get" in ops])
-def test_documented_answers_match_the_app(demo, values, path):
+def test_documented_answers_match_the_app(demo, values, analyst, path):
     client = demo.test_client()
     for url in example_urls(path, values):
         with client.get(url) as response:
             assert response.status_code == 200, f"{url}: {response.data[:300]}"
             check(response, path, "get")
+        with analyst.get(url) as restricted:
+            if restricted.status_code == 200:
+                check(restricted, path, "get")
+            else:
+                assert restricted.status_code in (403, 404), url
         if takes_window(path):
             joiner = "&" if "?" in url else "?"
             with client.get(f"{url}{joiner}since=2025-03&until=2025-09&channel=email") as windowed:
