@@ -21,7 +21,7 @@ from ingest.enron import main as enron_directory
 from ingest.errors import IngestError
 from ingest.identity import IdentitySettings
 from ingest.pipeline import ingest_email
-from tests.apps import make_app as test_app
+from tests.apps import make_app as new_app
 from web.store import close_store
 from web.store import get_store
 
@@ -44,7 +44,7 @@ MEETINGS = [
 
 
 def make_app(tmp_path: Path, **store: object) -> Flask:
-    return test_app(tmp_path, PSEUDONYM_KEY="stores-test", INTERNAL_DOMAINS=DOMAINS, **store)
+    return new_app(tmp_path, PSEUDONYM_KEY="stores-test", INTERNAL_DOMAINS=DOMAINS, **store)
 
 
 @pytest.fixture

@@ -66,8 +66,16 @@ def test_run_ingest_takes_presets_and_mappings(app):
 
 
 def test_mappings_only_apply_to_tickets_and_email(app):
-    with app.app_context(), pytest.raises(click.UsageError, match="do not apply to meetings"):
+    with (
+        app.app_context(),
+        pytest.raises(click.ClickException, match="'preset': goes with tickets only"),
+    ):
         run_ingest("meetings", [DATA / "weekly.ics"], strict=False, preset="jira")
+    with (
+        app.app_context(),
+        pytest.raises(click.ClickException, match="'mapping': goes with tickets or email"),
+    ):
+        run_ingest("meetings", [DATA / "weekly.ics"], strict=False, mapping=DATA / "tickets.json")
 
 
 def test_a_bad_mapping_is_a_clean_cli_error(app, tmp_path):
