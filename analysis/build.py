@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import igraph as ig
+import numpy as np
 
 from ingest.records import Person
 from ingest.records import Tie
 
 if TYPE_CHECKING:
+    from analysis.strength import PairStrengths
     from analysis.strength import TieStrength
+    from analysis.ties import TieTable
 
 
 def person_graph(people: Iterable[Person], ties: Iterable[Tie]) -> ig.Graph:
@@ -160,6 +163,75 @@ def strength_graph(
     return graph
 
 
+def pair_graph(table: TieTable, strengths: PairStrengths) -> ig.Graph:
+    """:func:`strength_graph` from columns: the same graph, built without Python objects per tie.
+
+    Parameters
+    ----------
+    table : TieTable
+        Its ``people`` become the vertices (in key order, isolates included).
+    strengths : PairStrengths
+        From :func:`analysis.strength.pair_strengths` on ``table``; pairs with
+        an outsider are left out.
+
+    Returns
+    -------
+    igraph.Graph
+        As :func:`strength_graph`, plus the edge attribute ``channels``: the
+        bit mask of channels seen (bit ``k`` for ``analysis.ties.CHANNELS[k]``).
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from ingest.records import Channel
+    >>> from analysis.strength import pair_strengths
+    >>> from analysis.ties import TieTable
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> ties = [Tie("a", "b", Channel.EMAIL, 2, 2.0, t, t), Tie("b", "a", Channel.EMAIL, 2, 2.0, t, t),
+    ...         Tie("b", "z", Channel.EMAIL, 1, 1.0, t, t)]
+    >>> table = TieTable.from_ties([Person("a"), Person("b"), Person("c")], ties)
+    >>> g = pair_graph(table, pair_strengths(table))
+    >>> g.vcount(), g.es["weight"], g.es["count"], g.es["reciprocity"], g.es["channels"]
+    (3, [1.0], [4], [1.0], [2])
+    """
+    people = list(table.people)
+    inside = strengths.hi < len(people)
+    edges = np.column_stack([strengths.lo[inside], strengths.hi[inside]]).astype(np.int64)
+    graph = _graph(people, edges, directed=False)
+    graph.es["weight"] = strengths.strength[inside].tolist()
+    graph.es["count"] = strengths.count[inside].tolist()
+    graph.es["reciprocity"] = strengths.reciprocity[inside].tolist()
+    graph.es["multiplexity"] = strengths.multiplexity[inside].tolist()
+    graph.es["channels"] = strengths.channels[inside].tolist()
+    return graph
+
+
+def table_digraph(table: TieTable) -> ig.Graph:
+    """:func:`person_digraph` from columns: one arc per ordered pair of people who wrote.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from ingest.records import Channel
+    >>> from analysis.ties import TieTable
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> ties = [Tie("a", "b", Channel.EMAIL, 2, 2.0, t, t), Tie("a", "b", Channel.CHAT, 1, 0.5, t, t),
+    ...         Tie("c", "b", Channel.TICKET, 1, 1.0, t, t)]
+    >>> g = table_digraph(TieTable.from_ties([Person("a"), Person("b"), Person("c")], ties))
+    >>> [(g.vs[e.source]["name"], g.vs[e.target]["name"], e["weight"], e["count"]) for e in g.es]
+    [('a', 'b', 2.5, 3), ('c', 'b', 1.0, 1)]
+    """
+    people = list(table.people)
+    n = len(people)
+    known = (table.source < n) & (table.target < n)
+    key = table.source[known].astype(np.int64) * max(n, 1) + table.target[known]
+    arcs, slot = np.unique(key, return_inverse=True)
+    graph = _graph(people, np.column_stack([arcs // max(n, 1), arcs % max(n, 1)]), directed=True)
+    graph.es["weight"] = np.bincount(slot, table.weight[known], len(arcs)).tolist()
+    graph.es["count"] = np.bincount(slot, table.count[known], len(arcs)).astype(np.int64).tolist()
+    return graph
+
+
 def distances(graph: ig.Graph, *, weight: str = "weight") -> list[float]:
     """Edge distances for path measures: ``1 / strength``."""
     return [1.0 / w for w in graph.es[weight]]
@@ -169,9 +241,11 @@ def _sorted_people(people: Iterable[Person]) -> list[Person]:
     return sorted(people, key=lambda p: p.key)
 
 
-def _graph(people: list[Person], pairs: list[tuple[int, int]], *, directed: bool) -> ig.Graph:
+def _graph(people: list[Person], pairs, *, directed: bool) -> ig.Graph:
     """A graph on ``people`` (by position) with the standard vertex attributes."""
-    graph = ig.Graph(n=len(people), edges=pairs, directed=directed)
+    graph = ig.Graph(n=len(people), directed=directed)
+    if len(pairs):
+        graph.add_edges(np.asarray(pairs, dtype=np.int64).reshape(-1, 2))
     graph.vs["name"] = [p.key for p in people]
     graph.vs["team"] = [p.team_key if p.team else "" for p in people]
     graph.vs["department"] = [p.department for p in people]

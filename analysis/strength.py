@@ -13,11 +13,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from types import MappingProxyType
 
 import numpy as np
 
+from analysis.ties import CHANNELS
+from analysis.ties import TieTable
+from analysis.ties import epoch_us
 from ingest.records import Channel
 from ingest.records import Tie
 
@@ -25,7 +29,9 @@ __all__ = [
     "DEFAULT_CHANNEL_WEIGHTS",
     "DEFAULT_HALF_LIFE_DAYS",
     "ChannelStrength",
+    "PairStrengths",
     "TieStrength",
+    "pair_strengths",
     "tie_strengths",
 ]
 
@@ -176,6 +182,9 @@ def tie_strengths(
     overstates them by at most a factor ``2^(31/h_c)`` (2.05 for a 30-day
     half-life). Pass finer buckets for more precision.
 
+    Decayed weights equal to 12 decimals count as equal in the ranks, so the
+    ranks do not depend on the order the ties were summed in.
+
     *Reciprocity* ``r = min/max`` of the decayed weight sent each way, summed
     over channels (0 when one side never wrote; meetings are symmetric).
     *Multiplexity* ``m`` counts channels above ``threshold``. ``ŵ_c`` is the
@@ -284,11 +293,17 @@ def _channel_ecdfs(
     for channels in buckets.values():
         for channel, bucket in channels.items():
             values[channel].append(bucket.decayed_ab + bucket.decayed_ba)
-    return {channel: np.sort(np.asarray(v)) for channel, v in values.items()}
+    return {channel: np.sort(_rank_key(np.asarray(v))) for channel, v in values.items()}
 
 
 def _percentile(ecdf: np.ndarray, value: float) -> float:
-    return float(np.searchsorted(ecdf, value, side="right")) / len(ecdf)
+    key = _rank_key(np.asarray([value]))
+    return float(np.searchsorted(ecdf, key, side="right")[0]) / len(ecdf)
+
+
+def _rank_key(values: np.ndarray) -> np.ndarray:
+    """Decayed weights rounded to 1e-12 for ranking: equal sums tie whatever their order."""
+    return np.round(values, 12)
 
 
 def _tie_strength(
@@ -321,3 +336,142 @@ def _tie_strength(
     base = sum(alpha[p.channel] * p.percentile for p in parts)
     strength = base * (0.5 + 0.5 * reciprocity) * (1.0 + beta * max(multiplexity - 1, 0))
     return TieStrength(pair[0], pair[1], parts, reciprocity, multiplexity, strength)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PairStrengths:
+    """:func:`tie_strengths` for every pair of a :class:`~analysis.ties.TieTable`, as columns.
+
+    One entry per pair with a tie in the window: ``lo < hi`` are ids of the
+    table (people first, then outsiders); ``strength`` is the composite
+    ``S``, ``count`` the events over all channels and both directions,
+    ``reciprocity`` and ``multiplexity`` as in :class:`TieStrength`;
+    ``channels`` is a bit mask of the channels seen (bit ``k`` for
+    ``analysis.ties.CHANNELS[k]``); ``at`` is the analysis date decay ran to.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    strength: np.ndarray
+    count: np.ndarray
+    reciprocity: np.ndarray
+    multiplexity: np.ndarray
+    channels: np.ndarray
+    at: datetime
+
+
+def pair_strengths(
+    table: TieTable,
+    *,
+    at: datetime | None = None,
+    months: list[str] | None = None,
+    half_life_days: Mapping[Channel, float] | None = None,
+    channel_weights: Mapping[Channel, float] | None = None,
+    beta: float = 0.25,
+    threshold: float = 0.25,
+) -> PairStrengths:
+    """Composite tie strength of every pair in a table (or a window of its months), vectorised.
+
+    The same composite as :func:`tie_strengths` (same parameters and
+    definitions, to rounding in the last bit of the decay), computed with
+    ``bincount`` over the table's rows instead of one Python object per tie:
+    about 0.1 s per million rows instead of 10.
+
+    Parameters
+    ----------
+    table : TieTable
+        Monthly ties (:meth:`analysis.ties.TieTable.from_ties`).
+    at : datetime, optional
+        Timezone-aware date decay is measured to; by default the latest
+        ``last_seen`` of the chosen months' ties (:meth:`TieTable.latest`).
+    months : list of str, optional
+        Only these months (``YYYY-MM``); every row by default. Percentile
+        ranks are taken among the pairs active in the window.
+    half_life_days, channel_weights, beta, threshold
+        As in :func:`tie_strengths`.
+
+    Returns
+    -------
+    PairStrengths
+        Pairs in table order (sorted by ``lo``, then ``hi``).
+
+    Raises
+    ------
+    ValueError
+        As :func:`tie_strengths`: naive ``at``, a non-positive half-life, or
+        a tie last seen after ``at``.
+
+    Examples
+    --------
+    The example of :func:`tie_strengths`:
+
+    >>> from datetime import UTC, timedelta
+    >>> from ingest.records import Person
+    >>> at = datetime(2025, 3, 31, tzinfo=UTC)
+    >>> ago = at - timedelta(days=30)
+    >>> ties = [Tie("a", "b", Channel.EMAIL, 4, 4.0, ago, ago), Tie("b", "a", Channel.EMAIL, 1, 1.0, at, at),
+    ...         Tie("a", "c", Channel.EMAIL, 1, 1.0, at, at)]
+    >>> s = pair_strengths(TieTable.from_ties([Person(k) for k in "abc"], ties))
+    >>> s.lo.tolist(), s.hi.tolist(), s.strength.tolist(), s.reciprocity.tolist(), s.count.tolist()
+    ([0, 0], [1, 2], [0.75, 0.25], [0.5, 0.0], [5, 1])
+    """
+    half_life = _merged(DEFAULT_HALF_LIFE_DAYS, half_life_days)
+    if any(not h > 0 for h in half_life.values()):
+        raise ValueError(f"half-lives must be positive days, got {dict(half_life)}")
+    alpha = _merged(DEFAULT_CHANNEL_WEIGHTS, channel_weights)
+    rows = table.in_months(months)
+    pick = (lambda column: column) if rows is None else (lambda column: column[rows])
+    last = pick(table.last_seen)
+    if at is None:
+        at = table.latest(months) or datetime.now(UTC)
+        at_us = epoch_us(at)
+    else:
+        _check_at(at)
+        at_us = epoch_us(at)
+    if len(last) and int(last.max()) > at_us:
+        raise ValueError(f"a tie was last seen after at={at.isoformat()}")
+    channel = pick(table.channel).astype(np.int64)
+    lives = np.asarray([half_life[c] for c in CHANNELS])
+    age_days = (at_us - last) / 1e6 / 86400.0
+    decayed = pick(table.weight) * np.exp2(-age_days / lives[channel])
+    forward = pick(table.forward)
+    slots = len(table.pair_lo) * len(CHANNELS)
+    slot = pick(table.pair) * len(CHANNELS) + channel
+    count = pick(table.count)
+    seen = np.bincount(slot, minlength=slots) > 0
+    ab = np.bincount(slot[forward], decayed[forward], slots).reshape(-1, len(CHANNELS))
+    ba = np.bincount(slot[~forward], decayed[~forward], slots).reshape(-1, len(CHANNELS))
+    events = np.bincount(slot, count, slots).reshape(-1, len(CHANNELS))
+    seen = seen.reshape(-1, len(CHANNELS))
+    active = np.flatnonzero(seen.any(axis=1))
+    ab, ba, events, seen = ab[active], ba[active], events[active], seen[active]
+    both = ab + ba
+    percentile = np.zeros_like(both)
+    for c in range(len(CHANNELS)):
+        on = seen[:, c]
+        key = _rank_key(both[on, c])
+        percentile[on, c] = np.searchsorted(np.sort(key), key, side="right") / max(len(key), 1)
+    sent_ab, sent_ba, base = (np.zeros(len(active)) for _ in range(3))
+    multiplexity = np.zeros(len(active), dtype=np.int64)
+    for c, name in enumerate(CHANNELS):  # channel-name order, as tie_strengths sums
+        on = seen[:, c]
+        sent_ab = np.where(on, sent_ab + ab[:, c], sent_ab)
+        sent_ba = np.where(on, sent_ba + ba[:, c], sent_ba)
+        base = np.where(on, base + alpha[name] * percentile[:, c], base)
+        multiplexity += on & (both[:, c] > threshold)
+    high = np.maximum(sent_ab, sent_ba)
+    reciprocity = np.divide(
+        np.minimum(sent_ab, sent_ba), high, out=np.zeros_like(high), where=high > 0
+    )
+    strength = base * (0.5 + 0.5 * reciprocity) * (1.0 + beta * np.maximum(multiplexity - 1, 0))
+    bits = (seen * (1 << np.arange(len(CHANNELS)))).sum(axis=1)
+    return PairStrengths(
+        lo=table.pair_lo[active],
+        hi=table.pair_hi[active],
+        strength=strength,
+        count=np.rint(events.sum(axis=1)).astype(np.int64),
+        reciprocity=reciprocity,
+        multiplexity=multiplexity,
+        channels=bits.astype(np.int64),
+        at=at,
+    )
