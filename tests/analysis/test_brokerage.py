@@ -268,3 +268,66 @@ def test_edge_cases_give_values_not_exceptions():
     assert values(betweenness(two)) == pytest.approx([0, 1 / 10, 0, 0, 1 / 10, 0])
     assert values(effective_size(two)) == pytest.approx([1, 2, 1, 1, 2, 1])
     assert brokerage_roles(two, seed=1)["1"].counts[Role.REPRESENTATIVE] == 1
+
+
+def test_exact_spread_equals_full_enumeration_of_labellings():
+    """The analytic standard deviation is exact: every broker of small random graphs."""
+    for seed in range(4):
+        rng = random.Random(seed)
+        edges = {(rng.randrange(7), rng.randrange(7)) for _ in range(18)}
+        g = ig.Graph(n=7, edges=[e for e in edges if e[0] != e[1]], directed=True)
+        g.vs["name"] = [f"v{i}" for i in range(7)]
+        g.vs["team"] = [rng.choice(["A", "B", "C", ""]) for _ in range(7)]
+        result = brokerage_roles(g)
+        for v in range(7):
+            others = [u for u in range(7) if u != v]
+            counts = []
+            for labels in set(itertools.permutations(g.vs[u]["team"] for u in others)):
+                h = g.copy()
+                for u, label in zip(others, labels, strict=True):
+                    h.vs[u]["team"] = label
+                counts.append([brute_force_roles(h)[v][role] for role in Role])
+            counts = np.array(counts, dtype=float)
+            mean, sd = counts.mean(axis=0), counts.std(axis=0)
+            r = result[f"v{v}"]
+            assert [r.expected[role] for role in Role] == pytest.approx(mean)
+            observed = np.array([r.counts[role] for role in Role])
+            for i, role in enumerate(Role):
+                if sd[i] == 0:
+                    assert r.z[role] is None
+                else:
+                    assert r.z[role] == pytest.approx((observed[i] - mean[i]) / sd[i], abs=1e-9)
+
+
+def test_exact_spread_agrees_with_label_permutations_on_a_larger_graph():
+    """The permutation estimate (the old method) scatters around the exact value."""
+    rng = random.Random(11)
+    edges = {(rng.randrange(120), rng.randrange(120)) for _ in range(900)}
+    g = ig.Graph(n=120, edges=[e for e in edges if e[0] != e[1]], directed=True)
+    g.vs["name"] = [f"v{i}" for i in range(120)]
+    g.vs["team"] = [rng.choice("ABCDEF") for _ in range(120)]
+    exact = brokerage_roles(g)
+    sampled = brokerage_roles(g, n_permutations=2000, seed=3)
+    assert all(exact[v].expected == sampled[v].expected for v in exact)
+    ratios = [  # z = (count − expected) / sd, so this is sd_permutations / sd_exact
+        exact[v].z[r] / sampled[v].z[r]
+        for v in exact
+        for r in Role
+        if exact[v].z[r] and sampled[v].z[r]
+    ]
+    assert len(ratios) > 300
+    assert float(np.median(ratios)) == pytest.approx(1.0, abs=0.02)
+    assert float(np.quantile(ratios, 0.9)) < 1.15 and float(np.quantile(ratios, 0.1)) > 0.85
+
+
+def test_two_paths_are_enumerated_in_blocks_with_the_same_counts(monkeypatch):
+    from analysis import brokerage
+
+    rng = random.Random(5)
+    edges = {(rng.randrange(60), rng.randrange(60)) for _ in range(500)}
+    g = ig.Graph(n=60, edges=[e for e in edges if e[0] != e[1]], directed=True)
+    g.vs["team"] = [rng.choice("ABC") for _ in range(60)]
+    whole = brokerage_roles(g)
+    monkeypatch.setattr(brokerage, "PATH_BLOCK", 50)
+    monkeypatch.setattr(brokerage, "BITMAP_BYTES", 16)
+    assert brokerage_roles(g) == whole
