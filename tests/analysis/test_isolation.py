@@ -49,6 +49,19 @@ def test_permutation_p_value_converges_to_the_exact_one():
     assert p == ei_permutation_test(g, n_permutations=4000, seed=3)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_member_sets_give_the_exact_p_value_for_every_group_size(seed):
+    """Each size (small sets redrawn on repeats, large sets by permutation) hits the exact value."""
+    rng = random.Random(seed)
+    g = ig.Graph(n=12, edges=list({tuple(sorted(rng.sample(range(12), 2))) for _ in range(26)}))
+    g.vs["team"] = list("AABBBCCCCDDD") if seed == 1 else list("AAABBBBBBB") + ["", ""]
+    g.es["weight"] = [1.0] * g.ecount()
+    p = ei_permutation_test(g, n_permutations=20000, seed=seed)
+    for team, value in p.items():
+        exact = exact_p(g, team)
+        assert value == pytest.approx(exact, abs=4 * (exact * (1 - exact) / 20000) ** 0.5 + 1e-4)
+
+
 def test_karate_factions_are_far_more_inward_than_chance(karate):
     p = ei_permutation_test(karate, n_permutations=999, seed=1)
     assert p == {"Mr. Hi": 0.001, "Officer": 0.001}  # the smallest reachable value
