@@ -146,3 +146,45 @@ def test_demo_halves():
     findings = significant_changes(liaison=liaison, ei=ei_change(a, b, n_boot=100, seed=0))
     assert all(f.change.significant for f in findings)
     assert ties  # the shared helpers stay importable
+
+
+def test_bulk_liaison_replicates_equal_liaison_score_with_multiplicities():
+    """Every replicate scores the units exactly as liaison_score(multiplicity=...) does."""
+    import numpy as np
+
+    from analysis import compare
+
+    people, records, _ = demo_org()
+    g = person_graph(people, records)
+    units = sorted(compare._business_units(g, "department"))
+    strata = compare._codes(g, g, "department")[1]
+    masses = next(compare._batches(strata, 6, np.random.default_rng(4)))
+    masses = np.column_stack([np.ones(g.vcount()), masses])
+    bulk = compare._liaison_statistic("department", units)(compare._Window.of(g, "weight"), masses)
+    for r in range(masses.shape[1]):
+        scores = liaison_score(g, multiplicity=masses[:, r])
+        assert bulk[:, r] == pytest.approx([scores[u].score for u in units], abs=1e-9)
+
+
+def test_kept_tails_give_numpys_percentiles():
+    """Only the tails are kept between batches, yet the interval is nanpercentile's."""
+    import warnings
+
+    import numpy as np
+
+    from analysis import compare
+
+    rng = np.random.default_rng(8)
+    for n_boot in (1, 2, 7, 40, 200, 333):
+        values = np.round(rng.normal(size=(30, n_boot)), 1)  # ties included
+        values[rng.random(values.shape) < 0.2] = np.nan
+        values[:2] = np.nan  # subjects without any value
+        tails = compare._Tails(30, n_boot)
+        for first in range(0, n_boot, compare.BATCH):
+            tails.add(values[:, first : first + compare.BATCH])
+        low, high = tails.interval()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows
+            expected = np.nanpercentile(values, (2.5, 97.5), axis=1)
+        assert np.allclose(low, expected[0], equal_nan=True, rtol=0, atol=1e-12)
+        assert np.allclose(high, expected[1], equal_nan=True, rtol=0, atol=1e-12)
