@@ -27,6 +27,8 @@ import igraph as ig
 import numpy as np
 
 from analysis.risk import disjoint_paths
+from analysis.ties import CHANNELS
+from analysis.ties import TieTable
 from ingest.records import Channel
 from ingest.records import Tie
 
@@ -38,7 +40,9 @@ __all__ = [
     "it_liaison",
     "it_team_liaison_score",
     "liaison_score",
+    "edge_channels",
     "monthly_liaison_volume",
+    "monthly_volume",
     "pair_channels",
     "volume_trend",
 ]
@@ -470,6 +474,97 @@ def monthly_liaison_volume(
     keys = set(volume) if it_team else set(volume) | _business_units(graph, unit)
     span = sorted(months) if months is not None else sorted(seen)
     return {k: {m: float(volume[k][m]) for m in span} for k in sorted(keys, key=str)}
+
+
+def edge_channels(
+    graph: ig.Graph, *, attribute: str = "channels"
+) -> dict[frozenset[str], frozenset[Channel]]:
+    """:func:`pair_channels` of the IT–business edges, from a channel bit-mask edge attribute.
+
+    Parameters
+    ----------
+    graph : igraph.Graph
+        Undirected person graph whose edges carry ``attribute``: bit ``k`` set
+        when the pair was seen on ``analysis.ties.CHANNELS[k]`` (as
+        :func:`analysis.build.pair_graph` gives).
+
+    Returns
+    -------
+    dict
+        ``frozenset({a, b})`` to channels, for the edges between an IT person
+        and anyone else (the only pairs :func:`liaison_score` looks up).
+
+    Examples
+    --------
+    >>> g = ig.Graph(edges=[(0, 1), (1, 2)])
+    >>> g.vs["name"], g.vs["is_it"] = ["s", "i", "t"], [False, True, True]
+    >>> g.es["channels"] = [0b1010, 0b0010]  # email and ticket; email
+    >>> {tuple(sorted(k)): sorted(c.value for c in v) for k, v in edge_channels(g).items()}
+    {('i', 's'): ['email', 'ticket']}
+    """
+    if not graph.ecount():
+        return {}
+    flags = np.asarray(graph.vs["is_it"], dtype=bool)
+    edges = np.asarray(graph.get_edgelist(), dtype=np.int64)
+    cross = np.flatnonzero(flags[edges[:, 0]] != flags[edges[:, 1]])
+    names = graph.vs["name"]
+    masks = np.asarray(graph.es[attribute], dtype=np.int64)[cross].tolist()
+    sets = {m: frozenset(c for k, c in enumerate(CHANNELS) if m >> k & 1) for m in set(masks)}
+    return {
+        frozenset((names[a], names[b])): sets[m]
+        for (a, b), m in zip(edges[cross].tolist(), masks, strict=True)
+    }
+
+
+def monthly_volume(
+    graph: ig.Graph, table: TieTable, *, unit: str = "department"
+) -> dict[str, dict[str, float]]:
+    """:func:`monthly_liaison_volume` (units, not IT teams) from a :class:`~analysis.ties.TieTable`.
+
+    ``graph`` must be built from ``table`` (the same people in the same
+    order, :func:`analysis.build.pair_graph`). Months are those in which any
+    IT–unit tie was seen; every business unit gets every such month.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from analysis.ties import TieTable
+    >>> from ingest.records import Person
+    >>> t = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> people = [Person("i", department="IT", is_it=True), Person("s", department="Sales")]
+    >>> table = TieTable.from_ties(people, [Tie("s", "i", Channel.EMAIL, 1, 2.0, t, t, "2025-01")])
+    >>> g = ig.Graph(n=2)
+    >>> g.vs["name"], g.vs["department"], g.vs["is_it"] = ["i", "s"], ["IT", "Sales"], [True, False]
+    >>> monthly_volume(g, table)
+    {'Sales': {'2025-01': 2.0}}
+    """
+    n = graph.vcount()
+    if n != len(table.people):
+        raise ValueError("the graph must be built from the table (same people, same order)")
+    units = np.asarray(graph.vs[unit] if n else [], dtype=object)
+    is_it = np.asarray(graph.vs["is_it"] if n else [], dtype=bool)
+    names = sorted(_business_units(graph, unit))
+    code = {u: k for k, u in enumerate(names)}
+    unit_code = np.asarray(
+        [
+            code.get(u, -1) if not it else -1
+            for u, it in zip(units.tolist(), is_it.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    src, dst = table.source.astype(np.int64), table.target.astype(np.int64)
+    known = (src < n) & (dst < n) & (table.month >= 0)
+    src, dst = src[known], dst[known]
+    month, weight = table.month[known].astype(np.int64), table.weight[known]
+    crossing = is_it[src] != is_it[dst]
+    other = np.where(is_it[src], dst, src)[crossing]
+    owner = unit_code[other]
+    keep = owner >= 0
+    month, weight, owner = month[crossing][keep], weight[crossing][keep], owner[keep]
+    span = len(table.months)
+    volume = np.bincount(owner * span + month, weight, len(names) * span).reshape(len(names), span)
+    seen = np.flatnonzero(np.bincount(month, minlength=span) > 0)
+    return {u: {table.months[m]: float(volume[k, m]) for m in seen} for k, u in enumerate(names)}
 
 
 def volume_trend(volumes: Mapping[str, float]) -> float | None:

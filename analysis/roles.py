@@ -82,6 +82,8 @@ def role_features(
     weight: str | None = "weight",
     k: int | None = 512,
     seed: int | None = None,
+    betweenness: Mapping[str, float] | None = None,
+    constraint: Mapping[str, float] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Structural features of every person, the inputs of :func:`role_clusters`.
 
@@ -99,6 +101,14 @@ def role_features(
         people). Exact betweenness at 10,000 people takes about a minute.
     seed : int, optional
         Seeds the choice of sources.
+    betweenness : mapping, optional
+        Person to betweenness already computed the same way (normalised by
+        ``(n − 1)(n − 2)/2``, e.g. :func:`analysis.brokerage.betweenness`);
+        ``k`` and ``seed`` are then not used. The analysis jobs compute it
+        once for brokers and roles.
+    constraint : mapping, optional
+        Person to Burt's constraint already computed over ``weight``
+        (:func:`analysis.brokerage.constraint`); ``nan`` reads as 1.
 
     Returns
     -------
@@ -142,9 +152,14 @@ def role_features(
         "strength": np.asarray(graph.strength(weights=strengths.tolist()), dtype=float),
         "clustering": np.asarray(graph.transitivity_local_undirected(mode="zero"), dtype=float),
         "constraint": np.nan_to_num(
-            np.asarray(graph.constraint(weights=strengths.tolist())), nan=1.0
+            np.asarray(graph.constraint(weights=strengths.tolist()))
+            if constraint is None
+            else np.asarray([constraint[name] for name in graph.vs["name"]], dtype=float),
+            nan=1.0,
         ),
-        "betweenness": _betweenness(graph, weight, k=k, seed=seed),
+        "betweenness": _betweenness(graph, weight, k=k, seed=seed)
+        if betweenness is None
+        else np.asarray([betweenness[name] for name in graph.vs["name"]], dtype=float),
         "cross_team_share": shares[0],
         "it_business_share": shares[1],
     }
@@ -164,6 +179,9 @@ def role_clusters(
     weight: str | None = "weight",
     k: int | None = 512,
     seed: int | None = None,
+    betweenness: Mapping[str, float] | None = None,
+    constraint: Mapping[str, float] | None = None,
+    fit_sample: int | None = None,
 ) -> RoleClustering:
     """Cluster people into structural roles with k-means and name each role.
 
@@ -178,8 +196,15 @@ def role_clusters(
         Cluster counts tried when ``n_roles`` is not given. They start at 4:
         in a core–periphery organisation the silhouette always prefers the
         coarsest split (2 clusters), which cannot separate the named roles.
-    team, weight, k
+    team, weight, k, betweenness, constraint
         As in :func:`role_features`.
+    fit_sample : int, optional
+        Fit k-means on this many people drawn at random (seeded) and label
+        everyone by the nearest centroid; all of them when ``None`` or when
+        there are fewer. On the 100k-person benchmark organisation a sample
+        of 10,000 gave the same four named roles as fitting everyone, with
+        labels agreeing to an adjusted Rand index of 0.98, and took 1.4 s
+        instead of 6.1 s (features included).
     seed : int, optional
         Seeds betweenness sampling, k-means (``random_state``) and the
         silhouette sample.
@@ -218,7 +243,15 @@ def role_clusters(
     >>> r.role_of("0").name, r.role_of("33").name, r.role_of("11").name
     ('broker', 'broker', 'peripheral')
     """
-    features = role_features(graph, team=team, weight=weight, k=k, seed=seed)
+    features = role_features(
+        graph,
+        team=team,
+        weight=weight,
+        k=k,
+        seed=seed,
+        betweenness=betweenness,
+        constraint=constraint,
+    )
     if not features:
         return RoleClustering({}, (), 0, None)
     names = list(features)
@@ -227,7 +260,7 @@ def role_clusters(
     distinct = len(np.unique(z.round(12), axis=0))
     counts = [n_roles] if n_roles else list(candidates)
     counts = sorted({min(c, distinct) for c in counts if c >= 1})
-    labels, silhouette = _best_kmeans(z, counts, seed=seed)
+    labels, silhouette = _best_kmeans(z, counts, seed=seed, fit_sample=fit_sample)
     labels = _order_by_degree(labels, z)
     roles = _name_roles(labels, z)
     return RoleClustering(
@@ -281,9 +314,12 @@ def _transform(raw: np.ndarray) -> np.ndarray:
 # --- clustering and naming -----------------------------------------------
 
 
-def _best_kmeans(z: np.ndarray, counts: list[int], *, seed: int | None):
+def _best_kmeans(z: np.ndarray, counts: list[int], *, seed: int | None, fit_sample: int | None):
     """Labels of the count with the best silhouette (one cluster: no silhouette)."""
     best: tuple[float, np.ndarray] | None = None
+    rows = z
+    if fit_sample is not None and len(z) > fit_sample:
+        rows = z[np.sort(np.random.default_rng(seed).choice(len(z), fit_sample, replace=False))]
     for count in counts:
         if count < 2:
             continue
@@ -291,7 +327,8 @@ def _best_kmeans(z: np.ndarray, counts: list[int], *, seed: int | None):
         # 2-core machine spinning threads made it 40x slower (7.3 s vs 0.19 s
         # for 1,333 Enron people).
         with threadpool_limits(limits=1, user_api="openmp"):
-            labels = KMeans(n_clusters=count, n_init=10, random_state=seed).fit_predict(z)
+            model = KMeans(n_clusters=count, n_init=10, random_state=seed).fit(rows)
+            labels = model.labels_ if rows is z else model.predict(z)
         sample = min(len(z), SILHOUETTE_SAMPLE)
         score = float(silhouette_score(z, labels, sample_size=sample, random_state=seed))
         if best is None or score > best[0]:
