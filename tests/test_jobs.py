@@ -114,6 +114,27 @@ def test_rerun_adds_a_version_and_gives_the_same_results(analysed):
     assert {job: store.snapshot(job).data["result"] for job in JOBS} == before
 
 
+def test_a_helper_process_gives_the_same_results(analysed):
+    """Betweenness in a spawned helper process (as on large graphs): nothing changes."""
+    store, _, _ = analysed
+    before = {job: store.snapshot(job).data["result"] for job in JOBS}
+    run_all(store, seed=3, helper=True)
+    assert {job: store.snapshot(job).data["result"] for job in JOBS} == before
+
+
+def test_snapshots_record_the_approximations_used(analysed):
+    store, _, _ = analysed
+    brokers = store.snapshot("brokers").data["parameters"]
+    assert brokers == {"betweenness_sources": "all", "betweenness_strata": None,
+                       "gould_fernandez_sd": "exact"}  # fmt: skip
+    assert store.snapshot("communities").data["parameters"] == {
+        "leiden_runs": 10,
+        "leiden_iterations": -1,
+    }
+    assert store.snapshot("roles").data["parameters"]["kmeans_fit_sample"] is None
+    assert store.snapshot("isolation").data["parameters"]["ei_null_draws"] == 999
+
+
 def test_empty_store_runs_every_job_without_errors(tmp_path):
     store = EmbeddedStore(tmp_path / "empty.sqlite3")
     try:

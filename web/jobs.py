@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import platform
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -22,9 +27,11 @@ from datetime import date
 from datetime import datetime
 from enum import Enum
 from importlib import metadata
+from multiprocessing import get_context
 from typing import Any
 
 import igraph as ig
+import numpy as np
 
 from analysis import brokerage
 from analysis import communities
@@ -34,13 +41,13 @@ from analysis import isolation
 from analysis import liaison
 from analysis import risk
 from analysis import roles
-from analysis.build import person_digraph
-from analysis.build import strength_graph
-from analysis.strength import tie_strengths
+from analysis.build import pair_graph
+from analysis.build import table_digraph
+from analysis.strength import pair_strengths
+from analysis.ties import TieTable
 from graph.base import Store
 from graph.base import Subject
 from ingest.records import Person
-from ingest.records import Tie
 
 JOBS = (
     "strength",
@@ -54,25 +61,120 @@ JOBS = (
     "roles",
 )
 LIBRARIES = ("python-igraph", "networkx", "scikit-learn", "numpy")
+#: The order the jobs run in: the two that read betweenness last, so that a helper process
+#: can compute it meanwhile; ``roles`` stays last (the Data page dates the analysis by it).
+ORDER = (
+    "strength",
+    "liaison",
+    "isolation",
+    "communities",
+    "risk",
+    "introductions",
+    "compare",
+    "brokers",
+    "roles",
+)
+#: From this many tied pairs on, the jobs use their large-graph settings (:class:`Settings`).
+LARGE_PAIRS = 250_000
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How exhaustive each approximation is; every snapshot records the ones its job used.
+
+    Up to :data:`LARGE_PAIRS` pairs (10k people in the benchmark organisation):
+    betweenness from 500 sources spread over teams (exact up to 2,000
+    people), Leiden best of 10 runs to convergence, k-means on everyone. Above:
+    betweenness from ``betweenness_sources`` sources, Leiden best of 3 runs of 2
+    iterations, k-means fitted on 10,000 people. The errors each costs are
+    measured and stated where they are defined (:func:`analysis.brokerage.betweenness`,
+    :func:`analysis.communities.leiden_communities`, :func:`analysis.roles.role_clusters`).
+    """
+
+    betweenness_sources: int = 500
+    betweenness_strata: str = "team"
+    leiden_runs: int = 10
+    leiden_iterations: int = -1
+    roles_fit_sample: int | None = None
+
+    @classmethod
+    def for_graph(cls, graph: ig.Graph) -> Settings:
+        """The settings for a graph of this size."""
+        if graph.ecount() <= LARGE_PAIRS:
+            return cls()
+        return cls(
+            betweenness_sources=LARGE_BETWEENNESS_SOURCES,
+            leiden_runs=3,
+            leiden_iterations=2,
+            roles_fit_sample=10_000,
+        )
+
+
+#: Betweenness sources on a large graph: 0.1 s each at 100k people, run in a helper process.
+LARGE_BETWEENNESS_SOURCES = 160
 
 
 @dataclass(slots=True)
 class Data:
-    """What every job reads: people, monthly ties and the graphs built from them."""
+    """What every job reads: people, the monthly ties as columns and the graphs built from them.
+
+    ``shared`` holds figures more than one job needs (betweenness and
+    constraint, for brokers and roles), computed once by whichever job asks
+    first, or handed to a helper process by :func:`run_all`.
+    """
 
     people: list[Person]
-    ties: list[Tie]
+    table: TieTable
     at: datetime
     months: list[str]
     graph: ig.Graph
     seed: int
+    settings: Settings = field(default_factory=Settings)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def window(self, months: list[str]) -> ig.Graph:
         """The strength graph of some months only (for the comparison jobs)."""
-        chosen = set(months)
-        ties = [t for t in self.ties if t.month in chosen]
-        at = max((t.last_seen for t in ties), default=self.at)
-        return strength_graph(self.people, tie_strengths(ties, at=at))
+        at = self.table.latest(months) or self.at
+        return pair_graph(self.table, pair_strengths(self.table, months=months, at=at))
+
+    def betweenness_task(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
+        """The betweenness computation as a picklable call: function, arguments, keywords."""
+        g = self.graph
+        sources = brokerage.betweenness_sources(
+            g, k=self.settings.betweenness_sources, seed=self.seed,
+            strata=self.settings.betweenness_strata if g.vcount() else None,
+        )  # fmt: skip
+        edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        lengths = 1.0 / np.asarray(g.es["weight"], dtype=float) if g.ecount() else None
+        self.shared["betweenness_sources"] = sources
+        return (
+            brokerage.subset_betweenness,
+            (g.vcount(), edges, lengths, sources),
+            {"directed": False},
+        )
+
+    def betweenness(self) -> dict[str, float]:
+        """Betweenness of the strength graph (sampled on large graphs), computed once."""
+        found = self.shared.get("betweenness")
+        if found is None:
+            function, args, keywords = self.betweenness_task()
+            found = function(*args, **keywords)
+        elif isinstance(found, Future):
+            found = found.result()
+        else:
+            return found
+        values = brokerage.scaled_betweenness(
+            found, self.shared["betweenness_sources"], directed=False
+        )
+        names = self.graph.vs["name"] if self.graph.vcount() else []
+        self.shared["betweenness"] = dict(zip(names, values.tolist(), strict=True))
+        return self.shared["betweenness"]
+
+    def constraint(self) -> dict[str, float]:
+        """Burt's constraint of the strength graph, computed once."""
+        if "constraint" not in self.shared:
+            self.shared["constraint"] = brokerage.constraint(self.graph)
+        return self.shared["constraint"]
 
 
 @dataclass(slots=True)
@@ -83,18 +185,28 @@ class Result:
     person: dict[str, dict[str, float]] = field(default_factory=dict)
     team: dict[str, dict[str, float]] = field(default_factory=dict)
     department: dict[str, dict[str, float]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def load(
     store: Store, *, seed: int = 1, since: date | None = None, until: date | None = None
 ) -> Data:
-    """Read the store once and build the analysis graph (composite tie strength)."""
+    """Read the store once and build the analysis graph (composite tie strength).
+
+    Ties are read as they stream into compact columns
+    (:class:`analysis.ties.TieTable`), never held as records.
+    """
     people = list(store.people())
-    ties = list(store.ties(since=since, until=until, by_month=True))
-    at = max((t.last_seen for t in ties), default=datetime.now(UTC))
-    graph = strength_graph(people, tie_strengths(ties, at=at))
-    months = sorted({t.month for t in ties if t.month})
-    return Data(people, ties, at, months, graph, seed)
+    table = TieTable.from_ties(people, store.ties(since=since, until=until, by_month=True))
+    return from_table(table, seed=seed)
+
+
+def from_table(table: TieTable, *, seed: int = 1) -> Data:
+    """:class:`Data` from ties already read into columns."""
+    at = table.latest() or datetime.now(UTC)
+    graph = pair_graph(table, pair_strengths(table, at=at))
+    settings = Settings.for_graph(graph)
+    return Data(list(table.people), table, at, list(table.months), graph, seed, settings)
 
 
 def run_all(
@@ -104,34 +216,62 @@ def run_all(
     since: date | None = None,
     until: date | None = None,
     progress: Callable[[str], None] | None = None,
+    helper: bool | None = None,
 ) -> dict[str, Any]:
-    """Run every job, save a snapshot per job, write scores back; return a summary."""
+    """Run every job, save a snapshot per job, write scores back; return a summary.
+
+    ``helper``: compute betweenness in a second process while the other
+    jobs run (``None``: when the graph is large and the machine has two
+    cores or more). The results are the same either way.
+    """
     started = time.perf_counter()
     data = load(store, seed=seed, since=since, until=until)
     seconds = {"load": round(time.perf_counter() - started, 3)}
     scores: dict[Subject, dict[str, dict[str, float]]] = {s: {} for s in Subject}
-    for name in JOBS:
-        if progress:
-            progress(name)
-        mark = time.perf_counter()
-        result = RUNNERS[name](data)
-        seconds[name] = round(time.perf_counter() - mark, 3)
-        for subject, values in (
-            (Subject.PERSON, result.person),
-            (Subject.TEAM, result.team),
-            (Subject.DEPARTMENT, result.department),
-        ):
-            for key, named in values.items():
-                scores[subject].setdefault(key, {}).update(named)
-        store.save_snapshot(name, _snapshot(name, result, data, since, until, seconds[name]))
+    with _helper(data, helper):
+        for name in ORDER:
+            if progress:
+                progress(name)
+            mark = time.perf_counter()
+            result = RUNNERS[name](data)
+            seconds[name] = round(time.perf_counter() - mark, 3)
+            for subject, values in (
+                (Subject.PERSON, result.person),
+                (Subject.TEAM, result.team),
+                (Subject.DEPARTMENT, result.department),
+            ):
+                for key, named in values.items():
+                    scores[subject].setdefault(key, {}).update(named)
+            store.save_snapshot(name, _snapshot(name, result, data, since, until, seconds[name]))
     for subject, values in scores.items():
         store.write_scores(subject, _finite(values))
     return {
         "people": data.graph.vcount(),
         "pairs": data.graph.ecount(),
-        "seconds": seconds,
+        "seconds": {k: seconds[k] for k in ("load", *JOBS)},
         **headline(store),
     }
+
+
+@contextmanager
+def _helper(data: Data, wanted: bool | None) -> Iterator[None]:
+    """A second process computing betweenness while the jobs run, if wanted (or worth it).
+
+    Spawned, not forked: the web app runs analyses from a thread, and a fork
+    of a threaded process can deadlock. Only two arrays travel to it.
+    """
+    if wanted is None:
+        wanted = data.graph.ecount() > LARGE_PAIRS and (os.cpu_count() or 1) > 1
+    if not wanted:
+        yield
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        function, args, keywords = data.betweenness_task()
+        data.shared["betweenness"] = pool.submit(function, *args, **keywords)
+        try:
+            yield
+        finally:
+            data.betweenness()  # collect it (and its errors) before the pool closes
 
 
 def _snapshot(
@@ -140,6 +280,7 @@ def _snapshot(
     return {
         "job": name,
         "seed": data.seed,
+        "parameters": result.parameters,
         "window": {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
                    "months": data.months, "at": data.at.isoformat()},
         "versions": {"python": platform.python_version(), **{lib: _version(lib) for lib in LIBRARIES}},
@@ -175,9 +316,9 @@ def job_strength(data: Data) -> Result:
 
 def job_liaison(data: Data) -> Result:
     """IT–business liaison score per business unit, with its components and named liaisons."""
-    monthly = liaison.monthly_liaison_volume(data.graph, data.ties) if data.ties else None
+    monthly = liaison.monthly_volume(data.graph, data.table) if len(data.table) else None
     scores = liaison.liaison_score(
-        data.graph, channels=liaison.pair_channels(data.ties), monthly=monthly
+        data.graph, channels=liaison.edge_channels(data.graph), monthly=monthly
     )
     department = {
         unit: {"liaison_score": s.score, "liaison_paths": float(s.paths)}
@@ -202,20 +343,19 @@ def job_isolation(data: Data) -> Result:
         if t.ei is not None and t.expected is not None:
             values["ei_delta"] = t.ei - t.expected
         team_scores[t.team] = {k: float(v) for k, v in values.items() if v is not None}
-    return Result({"teams": teams}, team=team_scores)
+    parameters = {"ei_null_draws": 999, "ei_null": "random member sets of each team size"}
+    return Result({"teams": teams}, team=team_scores, parameters=parameters)
 
 
 def job_brokers(data: Data) -> Result:
     """Constraint, effective size, betweenness and Gould–Fernandez roles between departments."""
     g = data.graph
+    roles_ = brokerage.brokerage_roles(table_digraph(data.table), attribute="department")
     measures = {
-        "constraint": brokerage.constraint(g),
+        "constraint": data.constraint(),
         "effective_size": brokerage.effective_size(g),
-        "betweenness": brokerage.betweenness(g, seed=data.seed),
+        "betweenness": data.betweenness(),  # last: a helper process may still be computing it
     }
-    roles_ = brokerage.brokerage_roles(
-        person_digraph(data.people, data.ties), attribute="department", seed=data.seed
-    )
     person: dict[str, dict[str, float]] = {}
     for metric, values in measures.items():
         for key, value in values.items():
@@ -231,18 +371,33 @@ def job_brokers(data: Data) -> Result:
             "roles": {k: v for k, v in roles_.items() if any(v.counts.values())},
         },
         person=person,
+        parameters=_betweenness_parameters(data) | {"gould_fernandez_sd": "exact"},
     )
+
+
+def _betweenness_parameters(data: Data) -> dict[str, Any]:
+    sources = data.shared.get("betweenness_sources")
+    return {
+        "betweenness_sources": "all" if sources is None else len(sources),
+        "betweenness_strata": None if sources is None else data.settings.betweenness_strata,
+    }
 
 
 def job_communities(data: Data) -> Result:
     """Leiden communities (modularity objective) compared with teams and departments."""
-    found = communities.leiden_communities(data.graph, seed=data.seed)
+    found = communities.leiden_communities(
+        data.graph,
+        seed=data.seed,
+        n_runs=data.settings.leiden_runs,
+        n_iterations=data.settings.leiden_iterations,
+    )
     fits = {a: communities.org_fit(data.graph, found, attribute=a) for a in ("team", "department")}
     person = {
         name: {"community": float(c)}
         for name, c in zip(data.graph.vs["name"], found.membership, strict=True)
     }
-    return Result({"communities": found, "fit": fits}, person=person)
+    parameters = {"leiden_runs": len(found.seeds), "leiden_iterations": found.iterations}
+    return Result({"communities": found, "fit": fits}, person=person, parameters=parameters)
 
 
 def job_risk(data: Data) -> Result:
@@ -276,7 +431,8 @@ def job_compare(data: Data) -> Result:
     halves = _split(data.months, 2)
     if halves is None:
         return Result({"skipped": "needs at least two months of data"})
-    return Result(compare_windows(data, *halves))
+    parameters = {"bootstrap": {"ei": 200, "pairs": 200, "liaison": 100}}
+    return Result(compare_windows(data, *halves), parameters=parameters)
 
 
 def compare_windows(data: Data, before: list[str], after: list[str]) -> dict[str, Any]:
@@ -300,11 +456,21 @@ def job_roles(data: Data) -> Result:
     """Structural roles from network features (k-means), with readable names."""
     if data.graph.vcount() < 8:
         return Result({"skipped": "needs at least eight people"})
-    clustering = roles.role_clusters(data.graph, seed=data.seed)
+    clustering = roles.role_clusters(
+        data.graph,
+        seed=data.seed,
+        betweenness=data.betweenness(),
+        constraint=data.constraint(),
+        fit_sample=data.settings.roles_fit_sample,
+    )
     person = {name: {"role": float(label)} for name, label in clustering.labels.items()}
+    parameters = _betweenness_parameters(data) | {
+        "kmeans_fit_sample": data.settings.roles_fit_sample
+    }
     return Result(
         {"roles": clustering.roles, "k": clustering.k, "silhouette": clustering.silhouette},
         person=person,
+        parameters=parameters,
     )
 
 
