@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = ("person_id", "name", "email", "department", "team")
+#: longest value of a field (Neo4j cannot index much longer keys, team and department names)
+MAX_LENGTH = 1_000
 _TRUE = frozenset({"true", "yes", "1", "y"})
 _FALSE = frozenset({"false", "no", "0", "n"})
 
@@ -73,6 +75,15 @@ def parse_directory_row(
     for column in REQUIRED_COLUMNS:
         if not values.get(column):
             raise IngestError(f"missing {column}", source=source, record=record, field=column)
+    for column, value in values.items():
+        if len(value) > MAX_LENGTH:
+            raise IngestError(
+                f"longer than {MAX_LENGTH:,} characters",
+                source=source,
+                record=record,
+                field=str(column),
+                value=value,
+            )
     email = _address(values["email"], field="email", source=source, record=record)
     aliases = tuple(
         _address(a, field="aliases", source=source, record=record)

@@ -56,6 +56,8 @@ __all__ = [
 Row = Mapping[str, object]
 #: keys that hold the list of items in API-shaped JSON exports
 LIST_KEYS = ("result", "records", "issues", "tickets", "results", "messages")
+#: longest ``name`` of a column mapping (it names the ticket system in stored keys)
+MAX_NAME = 100
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -304,4 +306,9 @@ def parse_mapping(
         raise IngestError(
             "time_format must be text", source=source, record="time_format", value=fmt
         )
-    return ColumnMapping(columns, preset, str(data.get("name") or preset or "custom"), fmt or None)
+    name = str(data.get("name") or preset or "custom")
+    if len(name) > MAX_NAME:
+        raise IngestError(
+            f"name longer than {MAX_NAME} characters", source=source, record="name", value=name
+        )
+    return ColumnMapping(columns, preset, name, fmt or None)

@@ -55,6 +55,8 @@ TIME_FIELDS = ("opened_at", "updated_at", "resolved_at", "closed_at")
 LABEL_FIELDS = ("requester", "opener", "group", "assignee", "updater", "resolver", "state")
 FIELDS = ("number", *LABEL_FIELDS, *TIME_FIELDS, "reopen_count", "satisfaction")
 REQUIRED = ("number", "requester")
+#: longest ticket number (Neo4j cannot index much longer keys)
+MAX_NUMBER = 1_000
 #: what stands for an object value (reference field, user, component), first found
 _OBJECT_KEYS = ("display_value", "value", "emailAddress", "email", "name", "displayName")
 #: Zendesk-style ratings; ``offered``/``unoffered`` mean not rated
@@ -207,6 +209,14 @@ def parse_ticket_row(
     number = values.get("number", (None, ""))[0]
     if not number:
         raise IngestError("missing ticket number", source=source, record=record, field="number")
+    if len(number) > MAX_NUMBER:
+        raise IngestError(
+            f"ticket number longer than {MAX_NUMBER:,} characters",
+            source=source,
+            record=record,
+            field=values["number"][1],
+            value=number,
+        )
     where = {"source": source, "record": f"{record} ({number})"}
     times = {f: _time(values.get(f), time_format, **where) for f in TIME_FIELDS}
     return TicketRow(

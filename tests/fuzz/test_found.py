@@ -171,6 +171,7 @@ def test_damaged_gzip_and_overlong_fields(tmp_path, content, reason):
     [
         ({"columns": {}, "preset": []}, "unknown preset"),
         ({"columns": {}, "preset": {"a": 1}}, "unknown preset"),
+        ({"columns": {}, "name": "n" * 101}, "name longer than 100 characters"),
     ],
 )
 def test_mapping_with_a_preset_that_is_not_text(tmp_path, mapping, reason):
