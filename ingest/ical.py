@@ -151,8 +151,10 @@ def expand_calendar(
     """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except ValueError as err:
-        raise IngestError("unparseable calendar", source=source, record="file", value=err) from err
+    except (ValueError, OSError) as err:  # OSError: a TZID too long for a zoneinfo file name
+        raise IngestError(
+            "unparseable calendar", source=source, record="file", value=_why(err)
+        ) from err
     _bad_events(calendar, _given_twice, source=source, drop=skip_bad_series)
     window = window or default_window(calendar, source=source)
     _bad_events(calendar, _too_many_starts(window[1]), source=source, drop=skip_bad_series)
@@ -161,9 +163,9 @@ def expand_calendar(
         return _occurrences(query, window, source=source, skip_bad_series=skip_bad_series)
     except IngestError:
         raise
-    except (ValueError, OverflowError) as err:  # the library's InvalidCalendar family
+    except (ValueError, OverflowError, OSError) as err:  # InvalidCalendar family, bad TZIDs
         raise IngestError(
-            "invalid recurrence or time", source=source, record="file", value=err
+            "invalid recurrence or time", source=source, record="file", value=_why(err)
         ) from err
     except (AttributeError, TypeError, KeyError, IndexError) as err:  # the expander gave up
         raise IngestError(
@@ -209,7 +211,7 @@ def _too_many_starts(end: datetime) -> Problem:
         rules = event.get("RRULE")
         try:
             first = _utc(event["DTSTART"].dt)
-        except (KeyError, AttributeError, ValueError, TypeError):
+        except (KeyError, AttributeError, ValueError, TypeError, OSError):
             return None  # the expander or parse_occurrence says what is wrong
         for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
             if _starts(rule, first, end) > MAX_SERIES_OCCURRENCES:
@@ -250,6 +252,12 @@ def _part(rule: Mapping, name: str) -> object:
 
 def _list(value: object) -> list:
     return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _why(err: Exception) -> object:
+    """What to say about ``err``; an ``OSError`` (from a TZID looked up as a file) names
+    a server path, so it is not quoted."""
+    return "a TZID that is no time zone name" if isinstance(err, OSError) else err
 
 
 def _uid(event: icalendar.Event) -> str:
@@ -312,9 +320,12 @@ def default_window(calendar: icalendar.Calendar, *, source: str) -> tuple[dateti
         prop = event.get("DTSTART")
         try:
             value = getattr(prop, "dt", None)
-        except ValueError as err:
+        except (ValueError, OSError) as err:  # OSError: a TZID too long for a file name
             raise IngestError(
-                "unparseable DTSTART", source=source, record=str(event.get("UID", "?")), value=err
+                "unparseable DTSTART",
+                source=source,
+                record=str(event.get("UID", "?")),
+                value=_why(err),
             ) from err
         if isinstance(value, date):
             try:
@@ -342,7 +353,7 @@ def parse_occurrence(event: icalendar.Event, *, source: str) -> Meeting:
         original = event.get("RECURRENCE-ID")
         original_start = original.dt if original is not None else start_value
         start, end, original_utc = _utc(start_value), _utc(end_value), _utc(original_start)
-    except (KeyError, ValueError, TypeError, OverflowError) as err:
+    except (KeyError, ValueError, TypeError, OverflowError, OSError) as err:
         raise IngestError("missing or bad DTSTART/DTEND", source=source, record=record) from err
     attendees = tuple(_attendees(event.get("ATTENDEE")))
     organizer = _address(event.get("ORGANIZER"))

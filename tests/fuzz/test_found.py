@@ -359,3 +359,12 @@ def test_one_bad_message_does_not_stop_an_mbox(tmp_path):
     )
     [report] = ingest_email([path], MemorySink(PEOPLE), SETTINGS)
     assert report.read == 3 and report.skipped == {"unparseable Date": 1}
+
+
+def test_time_zone_name_too_long_for_a_file_name(tmp_path):
+    path = tmp_path / "c.ics"
+    zone = "Eastern" + "é" * 200
+    path.write_bytes(calendar(f"UID:tz\r\nDTSTART;TZID={zone}:20240108T100000\r\n{MEETING}"))
+    err = strict_error(ingest_meetings, path)
+    assert err.reason == "unparseable calendar" and err.value == "a TZID that is no time zone name"
+    assert "site-packages" not in str(err)
