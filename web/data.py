@@ -16,6 +16,7 @@ import ast
 import os
 import re
 import shutil
+import stat
 import uuid
 import zipfile
 from contextlib import suppress
@@ -57,6 +58,8 @@ KIND_HELP = {
 }
 #: ledger rows the Data page lists
 RUNS_SHOWN = 50
+#: longest name an uploaded file is saved under
+MAX_NAME = 100
 FRESHNESS = "bridgework.freshness"
 ANALYSED = "bridgework.analysed"
 
@@ -548,8 +551,12 @@ def _save_all(uploads: list[FileStorage], folder: Path, kind: str) -> list[Path]
 
 
 def _save(upload: FileStorage, folder: Path, fallback: str, taken: set[str] | None = None) -> Path:
-    """Save under a safe name of our own; the client's path is never used."""
-    name = base = secure_filename(upload.filename or "") or fallback
+    """Save under a safe name of our own; the client's path is never used.
+
+    Names longer than :data:`MAX_NAME` characters keep their start and their
+    extension (file systems refuse names over 255 bytes).
+    """
+    name = base = _short(secure_filename(upload.filename or "") or fallback)
     number = 1
     while taken and name in taken:
         number += 1
@@ -558,6 +565,18 @@ def _save(upload: FileStorage, folder: Path, fallback: str, taken: set[str] | No
     path = folder / name
     upload.save(path)
     return path
+
+
+def _short(name: str) -> str:
+    """``name`` cut to :data:`MAX_NAME` characters, its extension kept.
+
+    >>> _short("x" * 300 + ".mbox") == "x" * 95 + ".mbox"
+    True
+    """
+    if len(name) <= MAX_NAME:
+        return name
+    suffix = Path(name).suffix[:20]
+    return name[: MAX_NAME - len(suffix)] + suffix
 
 
 def _is_zip(path: Path) -> bool:
@@ -586,8 +605,8 @@ def unzip(archive: Path, target: Path, *, max_bytes: int, max_files: int) -> int
     behind) archives with more than ``max_files`` members or more than
     ``max_bytes`` once unpacked (counted while unpacking, not trusted from the
     archive's own figures) and members whose names would land outside
-    ``target`` (absolute paths, ``..``). Folders and hidden files are not
-    written.
+    ``target`` (absolute paths, ``..``) or that are symbolic links. Folders
+    and hidden files are not written.
     """
     root = target.resolve()
     written = total = 0
@@ -600,6 +619,9 @@ def unzip(archive: Path, target: Path, *, max_bytes: int, max_files: int) -> int
                 )
             if sum(m.file_size for m in members) > max_bytes:
                 raise _zip_error(archive, f"unpacks to more than {_size(max_bytes)}")
+            for member in members:
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    raise _zip_error(archive, f"has a symbolic link: {member.filename!r}")
             for member in members:
                 path = _member_path(root, member.filename, archive)
                 if path is None:
@@ -614,7 +636,8 @@ def unzip(archive: Path, target: Path, *, max_bytes: int, max_files: int) -> int
                 written += 1
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as err:
         shutil.rmtree(root, ignore_errors=True)
-        raise _zip_error(archive, f"cannot be unpacked: {err}") from err
+        why = err.strerror if isinstance(err, OSError) and err.strerror else err  # no paths
+        raise _zip_error(archive, f"cannot be unpacked: {why}") from err
     except InvalidInput:
         shutil.rmtree(root, ignore_errors=True)
         raise
