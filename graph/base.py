@@ -20,9 +20,11 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
+from collections.abc import Set
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -105,6 +107,20 @@ class Erasure:
     ties: int
     events: int
     scores: int
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    """What purging the months before ``before`` (``YYYY-MM``) removed.
+
+    ``ties`` counts tie buckets (pair, channel, month), ``events`` the event
+    keys that went with them and ``tickets`` the ticket facts opened before.
+    """
+
+    before: str
+    ties: int
+    events: int
+    tickets: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +216,36 @@ class Store(Protocol):
         """Remove a person with all their ties, events and scores."""
         ...
 
+    def mark_erased(self, keys: Iterable[str]) -> int:
+        """Remember keys as erased; return how many were not marked before.
+
+        From then on :meth:`upsert_people` leaves out people whose key or
+        any alias is marked (and forgets a marked manager),
+        :meth:`add_interactions` leaves out interactions naming a marked
+        key, without error, and :meth:`add_ticket_facts` forgets a marked
+        requester: the marks keep erased and opted-out people from
+        coming back, whichever path the data takes. :meth:`clear` removes
+        the marks too.
+        """
+        ...
+
+    def erased_keys(self) -> set[str]:
+        """Every key marked as erased."""
+        ...
+
+    def drop_snapshots_naming(self, keys: Iterable[str]) -> int:
+        """Delete every analysis snapshot (all versions) whose data mentions a key; return how many."""
+        ...
+
+    def purge_before(self, month: date) -> Purge:
+        """Delete the tie buckets of months before ``month`` with their event keys.
+
+        ``month`` is the first day of a month. Ticket facts opened (or, when
+        not known, resolved) before it go too. Running it again removes
+        nothing more.
+        """
+        ...
+
     def counts(self) -> StoreCounts:
         """Totals for the overview page and ``report``."""
         ...
@@ -283,6 +329,72 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def check_keys(keys: Iterable[str]) -> list[str]:
+    """Validate person keys (or other erasure marks); return them sorted, each once."""
+    if isinstance(keys, str):
+        raise InvalidInput("give a collection of keys, not one string", field="keys", value=keys)
+    checked = set()
+    for position, key in enumerate(keys):
+        _text(position, "key", key, required=True)
+        checked.add(key)
+    return sorted(checked)
+
+
+def snapshot_needles(keys: Iterable[str]) -> list[str]:
+    """How keys appear inside a snapshot's JSON text (as :func:`json_text` escapes them).
+
+    >>> snapshot_needles(["p_0b", "p_0a", "p_0b"])
+    ['p_0a', 'p_0b']
+    """
+    return [json.dumps(key)[1:-1] for key in check_keys(keys)]
+
+
+def purge_month(month: date) -> tuple[str, int]:
+    """Check the first month kept by a purge: its ``YYYY-MM`` and first second (UTC epoch)."""
+    if month is None:
+        raise InvalidInput("give the first month to keep", field="month", value=month)
+    window_months(month, None)
+    start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    return f"{month.year:04d}-{month.month:02d}", int(start.timestamp())
+
+
+def unerased_people(people: Iterable[Person], erased: Set[str]) -> Iterator[Person]:
+    """People whose key and aliases are not marked erased; an erased manager is forgotten.
+
+    Anything that is not a well-formed :class:`Person` passes through, to
+    fail the store's checks.
+    """
+    for person in people:
+        if isinstance(person, Person) and isinstance(person.aliases, tuple):
+            if _marked(erased, (person.key, *person.aliases)):
+                continue
+            if _marked(erased, (person.manager,)):
+                person = replace(person, manager=None)
+        yield person
+
+
+def unerased_interactions(
+    interactions: Iterable[Interaction], erased: Set[str]
+) -> Iterator[Interaction]:
+    """Interactions naming no key marked erased (anything else passes through, to be checked)."""
+    for item in interactions:
+        if isinstance(item, Interaction) and _marked(erased, (item.source, item.target)):
+            continue
+        yield item
+
+
+def unerased_facts(facts: Iterable[TicketFact], erased: Set[str]) -> Iterator[TicketFact]:
+    """Ticket facts with a requester who is marked erased forgotten (the ticket stays)."""
+    for fact in facts:
+        if isinstance(fact, TicketFact) and _marked(erased, (fact.requester,)):
+            fact = replace(fact, requester=None)
+        yield fact
+
+
+def _marked(erased: Set[str], values: tuple[object, ...]) -> bool:
+    return any(isinstance(value, str) and value in erased for value in values)
 
 
 def month_of(when: datetime) -> str:

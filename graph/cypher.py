@@ -106,21 +106,50 @@ ORDER BY key
 MISSING_PEOPLE: LiteralString = """
 UNWIND $keys AS key
 OPTIONAL MATCH (p:Person {key: key})
+USING INDEX p:Person(key)
 WITH key, p WHERE p IS NULL
 RETURN key
 """
 
-# One row per tie bucket, carrying the batch's events for it (deduplicated
-# in the batch already). Only events not yet in the bucket's ledger count.
-# Times arrive as epoch seconds: the driver encodes integers much faster
-# than datetimes.
-MERGE_TIES: LiteralString = """
+# The statements below run once per batch of a large load. Each names the
+# index it must use: after a big commit the planner re-plans with fresh
+# statistics, and once chose to scan every INTERACTS tie per key (a 10,000-key
+# batch then took nine minutes instead of half a second).
+#
+# The ties a batch touches that exist already, with their ledgers, so the
+# store can tell new events from seen ones with sets instead of list scans.
+EXISTING_TIES: LiteralString = """
+UNWIND $keys AS key
+MATCH ()-[r:INTERACTS {key: key}]->()
+USING INDEX r:INTERACTS(key)
+RETURN key, r.events AS events
+"""
+
+# Ties no batch has touched before: one row each, already summed. Times
+# arrive as epoch seconds (the driver packs integers much faster than
+# datetimes). CREATE, not MERGE: a tie created meanwhile by another writer
+# hits the interacts_key constraint, and the whole call rolls back.
+CREATE_TIES: LiteralString = """
 UNWIND $rows AS row
 MATCH (a:Person {key: row.source})
+USING INDEX a:Person(key)
 MATCH (b:Person {key: row.target})
-MERGE (a)-[r:INTERACTS {key: row.key}]->(b)
-  ON CREATE SET r.channel = row.channel, r.month = row.month, r.count = 0, r.weight = 0.0,
-                r.events = []
+USING INDEX b:Person(key)
+CREATE (a)-[:INTERACTS {
+    key: row.key, channel: row.channel, month: row.month,
+    count: row.count, weight: row.weight, events: row.events,
+    first_seen: datetime({epochSeconds: row.first}),
+    last_seen: datetime({epochSeconds: row.last})
+}]->(b)
+"""
+
+# Existing ties with events their ledger lacked when it was read: each event
+# with its time and weight. The ledger is checked again here, under the
+# write lock, so an event another writer added meanwhile is not counted twice.
+ADD_TO_TIES: LiteralString = """
+UNWIND $rows AS row
+MATCH ()-[r:INTERACTS {key: row.key}]->()
+USING INDEX r:INTERACTS(key)
 WITH r, [e IN row.events WHERE NOT e.key IN r.events] AS fresh
 WHERE size(fresh) > 0
 WITH r, fresh,
@@ -133,6 +162,7 @@ SET r.events = r.events + [e IN fresh | e.key],
     r.last_seen = CASE WHEN r.last_seen IS NULL OR last > r.last_seen THEN last ELSE r.last_seen END
 RETURN sum(size(fresh)) AS added
 """
+
 TIES_WINDOW: LiteralString = """
 MATCH (a:Person)-[r:INTERACTS]->(b:Person)
 WHERE ($since IS NULL OR r.month >= $since) AND ($until IS NULL OR r.month < $until)
@@ -299,3 +329,64 @@ MATCH (n)
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 """,
 )
+
+# -- erasure marks and retention --------------------------------------------------------
+#
+# (:Erased {key, at}) marks the key of an erased or opted-out person (or an
+# alias or name token of one): writes of people and interactions leave marked
+# keys out. ``at`` is when the mark was made, in epoch seconds.
+
+ERASED_KEY: LiteralString = (
+    "CREATE CONSTRAINT erased_key IF NOT EXISTS FOR (e:Erased) REQUIRE e.key IS UNIQUE"
+)
+CONSTRAINTS = (*CONSTRAINTS, ERASED_KEY)
+
+MARK_ERASED: LiteralString = """
+UNWIND $keys AS key
+OPTIONAL MATCH (old:Erased {key: key})
+WITH key, old IS NULL AS fresh
+MERGE (e:Erased {key: key})
+  ON CREATE SET e.at = $at
+RETURN sum(CASE WHEN fresh THEN 1 ELSE 0 END) AS added
+"""
+
+ERASED_KEYS: LiteralString = """
+MATCH (e:Erased)
+RETURN e.key AS key
+"""
+
+# Snapshot data is JSON text: a key is mentioned when its escaped form is in it.
+DROP_SNAPSHOTS_NAMING: LiteralString = """
+MATCH (s:Snapshot)
+WHERE any(needle IN $needles WHERE s.data CONTAINS needle)
+DELETE s
+RETURN count(*) AS dropped
+"""
+
+# Inside an atomic() unit: one statement in the unit's transaction.
+PURGE_TIES: LiteralString = """
+MATCH ()-[r:INTERACTS]->()
+WHERE r.month < $before
+WITH r, size(r.events) AS events
+DELETE r
+RETURN count(*) AS ties, coalesce(sum(events), 0) AS events
+"""
+
+# On its own: in batches of their own transactions, like CLEAR.
+PURGE_TIES_IN_BATCHES: LiteralString = """
+MATCH ()-[r:INTERACTS]->()
+WHERE r.month < $before
+CALL (r) {
+  WITH r, size(r.events) AS events
+  DELETE r
+  RETURN events
+} IN TRANSACTIONS OF 10000 ROWS
+RETURN count(*) AS ties, coalesce(sum(events), 0) AS events
+"""
+
+PURGE_TICKETS: LiteralString = """
+MATCH (t:Ticket)
+WHERE coalesce(t.opened, t.resolved) < datetime({epochSeconds: $start})
+DETACH DELETE t
+RETURN count(*) AS tickets
+"""

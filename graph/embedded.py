@@ -1,7 +1,9 @@
 """The embedded store: one SQLite file, zero set-up.
 
-Tables: ``person``; ``event`` (the dedupe ledger: one row per event key);
-``tie`` (events aggregated per ordered pair, channel and UTC month); ``score``.
+Tables: ``person``; ``event`` (the dedupe ledger: one row per event key,
+with its pair and month); ``tie`` (events aggregated per ordered pair,
+channel and UTC month); ``score``; ``erased`` (keys of erased and opted-out
+people, which writes of people and interactions leave out).
 Each call that writes runs in one transaction, so a bad record anywhere in a
 call leaves the store as it was.
 
@@ -41,11 +43,13 @@ from graph.base import ChannelCount
 from graph.base import Erasure
 from graph.base import EventColumns
 from graph.base import IngestRun
+from graph.base import Purge
 from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
 from graph.base import channel_values
 from graph.base import check_fact
+from graph.base import check_keys
 from graph.base import check_kind
 from graph.base import check_person
 from graph.base import check_run
@@ -53,6 +57,11 @@ from graph.base import check_scores
 from graph.base import chunks
 from graph.base import event_columns
 from graph.base import json_text
+from graph.base import purge_month
+from graph.base import snapshot_needles
+from graph.base import unerased_facts
+from graph.base import unerased_interactions
+from graph.base import unerased_people
 from graph.base import window_months
 from graph.errors import NotFound
 from graph.errors import StoreError
@@ -79,7 +88,8 @@ CREATE TABLE IF NOT EXISTS person (
 CREATE TABLE IF NOT EXISTS event (
     key TEXT PRIMARY KEY,
     source TEXT NOT NULL,
-    target TEXT NOT NULL
+    target TEXT NOT NULL,
+    month TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tie (
     source TEXT NOT NULL,
@@ -130,10 +140,17 @@ CREATE TABLE IF NOT EXISTS score (
     value REAL NOT NULL,
     PRIMARY KEY (subject, key, name)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS erased (
+    key TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
+# Stores made before events knew their month: their old events have ''.
+EVENT_MONTH = "ALTER TABLE event ADD COLUMN month TEXT NOT NULL DEFAULT ''"
+
 INSERT_EVENT = """
-INSERT INTO event (key, source, target) VALUES (?, ?, ?)
+INSERT INTO event (key, source, target, month) VALUES (?, ?, ?, ?)
 ON CONFLICT (key) DO NOTHING
 """
 
@@ -210,7 +227,15 @@ class EmbeddedStore:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
-        self._conn().executescript(SCHEMA)
+        conn = self._conn()
+        conn.executescript(SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(event)")}
+        if "month" not in columns:
+            try:
+                conn.execute(EVENT_MONTH)
+            except sqlite3.OperationalError as err:  # another process added it first
+                if "duplicate column" not in str(err):
+                    raise
 
     # -- connections and transactions -------------------------------------------------
 
@@ -303,6 +328,9 @@ class EmbeddedStore:
         """Insert or update people; teams and departments follow from them."""
         written = 0
         with self._write() as conn:
+            erased = _erased(conn)
+            if erased:
+                people = unerased_people(people, erased)
             for batch in chunks(enumerate(people), self.batch_size):
                 rows = [_person_row(check_person(pos, p)) for pos, p in batch]
                 conn.executemany(UPSERT_PERSON, rows)
@@ -349,6 +377,9 @@ class EmbeddedStore:
         """Add events in one transaction; return the number of new ones."""
         added, offset, known = 0, 0, set()
         with self._write() as conn:
+            erased = _erased(conn)
+            if erased:
+                interactions = unerased_interactions(interactions, erased)
             for batch in chunks(interactions, self.batch_size):
                 columns = event_columns(batch, offset)
                 offset += len(batch)
@@ -420,6 +451,54 @@ class EmbeddedStore:
             conn.execute(ORPHAN_SCORES)
         return Erasure(key=key, ties=ties, events=events, scores=scores)
 
+    def mark_erased(self, keys: Iterable[str]) -> int:
+        """Remember keys as erased; return how many were new."""
+        rows = check_keys(keys)
+        at = _epoch(datetime.now(UTC))
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO erased (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                ((key, at) for key in rows),
+            )
+            added = conn.total_changes - before
+        return added
+
+    def erased_keys(self) -> set[str]:
+        """Every key marked as erased."""
+        return _erased(self._conn())
+
+    def drop_snapshots_naming(self, keys: Iterable[str]) -> int:
+        """Delete every snapshot whose JSON text holds one of the keys."""
+        dropped = 0
+        with self._write() as conn:
+            for needle in snapshot_needles(keys):
+                dropped += conn.execute(
+                    "DELETE FROM snapshot WHERE instr(data, ?) > 0", (needle,)
+                ).rowcount
+        return dropped
+
+    def purge_before(self, month: date) -> Purge:
+        """Delete tie buckets before ``month``, their events, and tickets opened before it.
+
+        Events stored before events knew their month go once no tie of
+        their pair is left.
+        """
+        before, start = purge_month(month)
+        with self._write() as conn:
+            ties = conn.execute("DELETE FROM tie WHERE month < ?", (before,)).rowcount
+            events = conn.execute(
+                "DELETE FROM event WHERE month != '' AND month < ?", (before,)
+            ).rowcount
+            events += conn.execute(
+                "DELETE FROM event WHERE month = '' AND NOT EXISTS (SELECT 1 FROM tie "
+                "WHERE tie.source = event.source AND tie.target = event.target)"
+            ).rowcount
+            tickets = conn.execute(
+                "DELETE FROM ticket_fact WHERE coalesce(opened, resolved) < ?", (start,)
+            ).rowcount
+        return Purge(before=before, ties=ties, events=events, tickets=tickets)
+
     def counts(self) -> StoreCounts:
         """Totals of people, teams, departments and interactions per channel."""
         conn = self._conn()
@@ -454,6 +533,9 @@ class EmbeddedStore:
         """Insert or replace ticket facts by ``(system, ref)``."""
         written = 0
         with self._write() as conn:
+            erased = _erased(conn)
+            if erased:
+                facts = unerased_facts(facts, erased)
             for batch in chunks(enumerate(facts), self.batch_size):
                 rows = [_fact_row(check_fact(pos, f)) for pos, f in batch]
                 conn.executemany(
@@ -537,8 +619,13 @@ class EmbeddedStore:
                 "ingest_run",
                 "snapshot",
                 "ticket_fact",
+                "erased",
             ):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+def _erased(conn: sqlite3.Connection) -> set[str]:
+    return {key for (key,) in conn.execute("SELECT key FROM erased")}
 
 
 def _check_people(conn: sqlite3.Connection, columns: EventColumns, known: set[str]) -> None:
@@ -587,7 +674,8 @@ def _insert_events(conn: sqlite3.Connection, columns: EventColumns) -> None:
     keys = columns.keys
     order = sorted(range(len(keys)), key=keys.__getitem__)
     conn.executemany(
-        INSERT_EVENT, zip(*_pick(order, keys, columns.sources, columns.targets), strict=True)
+        INSERT_EVENT,
+        zip(*_pick(order, keys, columns.sources, columns.targets, columns.months), strict=True),
     )
 
 

@@ -31,20 +31,27 @@ from neo4j import exceptions as neo4j_errors
 from graph import cypher
 from graph.base import ChannelCount
 from graph.base import Erasure
+from graph.base import EventColumns
 from graph.base import IngestRun
+from graph.base import Purge
 from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
 from graph.base import channel_values
 from graph.base import check_fact
-from graph.base import check_interaction
+from graph.base import check_keys
 from graph.base import check_kind
 from graph.base import check_person
 from graph.base import check_run
 from graph.base import check_scores
 from graph.base import chunks
+from graph.base import event_columns
 from graph.base import json_text
-from graph.base import month_of
+from graph.base import purge_month
+from graph.base import snapshot_needles
+from graph.base import unerased_facts
+from graph.base import unerased_interactions
+from graph.base import unerased_people
 from graph.base import window_months
 from graph.errors import Conflict
 from graph.errors import InvalidInput
@@ -197,6 +204,7 @@ class Neo4jStore:
 
     def upsert_people(self, people: Iterable[Person]) -> int:
         """Insert or update people, their teams, departments and managers."""
+        people = self._without_erased(people, unerased_people)
 
         def work(tx: neo4j.Transaction) -> int:
             written, managers = 0, []
@@ -244,13 +252,20 @@ class Neo4jStore:
 
     def add_interactions(self, interactions: Iterable[Interaction]) -> int:
         """Add events in one transaction; return the number of new ones."""
+        interactions = self._without_erased(interactions, unerased_interactions)
 
         def work(tx: neo4j.Transaction) -> int:
-            added, offset = 0, 0
+            added, offset, known = 0, 0, set()
+            pending = None
             for batch in chunks(interactions, self.batch_size):
-                checked = [check_interaction(offset + i, it) for i, it in enumerate(batch)]
-                added += _merge_batch(tx, checked, offset)
+                # Checking this batch overlaps with Neo4j writing the last one.
+                columns = event_columns(batch, offset)
                 offset += len(batch)
+                _check_people(tx, columns, known)
+                new, pending = _merge_ties(tx, columns.first_occurrences())
+                added += new
+            if pending is not None:
+                pending.consume()
             return added
 
         return self._in_transaction("add interactions", work)
@@ -347,6 +362,7 @@ class Neo4jStore:
 
     def add_ticket_facts(self, facts: Iterable[TicketFact]) -> int:
         """Insert or replace ticket facts (``:Ticket`` nodes) by ``(system, ref)``."""
+        facts = self._without_erased(facts, unerased_facts)
 
         def work(tx: neo4j.Transaction) -> int:
             written = 0
@@ -417,46 +433,136 @@ class Neo4jStore:
             for statement in cypher.CLEAR:
                 session.run(statement).consume()
 
+    # -- erasure marks and retention ----------------------------------------------------
 
-def _merge_batch(tx: neo4j.Transaction, batch: list[Interaction], offset: int) -> int:
-    """Check that every person exists, then merge the batch's tie buckets."""
-    people = sorted({it.source for it in batch} | {it.target for it in batch})
-    missing = {r["key"] for r in tx.run(cypher.MISSING_PEOPLE, keys=people)}
+    def _without_erased(
+        self, records: Iterable[T], keep: Callable[..., Iterator[T]]
+    ) -> Iterable[T]:
+        """``records`` less those naming a marked key (read in this thread's unit, if any)."""
+        erased = self._in_transaction(
+            "read erased keys", lambda tx: {r["key"] for r in tx.run(cypher.ERASED_KEYS)}
+        )
+        return keep(records, erased) if erased else records
+
+    def mark_erased(self, keys: Iterable[str]) -> int:
+        """Remember keys as erased (``:Erased`` nodes); return how many were new."""
+        rows = check_keys(keys)
+        if not rows:
+            return 0
+        at = int(datetime.now(UTC).timestamp())
+
+        def work(tx: neo4j.Transaction) -> int:
+            return tx.run(cypher.MARK_ERASED, keys=rows, at=at).single(strict=True)["added"]
+
+        return self._in_transaction("mark erased", work)
+
+    def erased_keys(self) -> set[str]:
+        """Every key marked as erased."""
+        return {r["key"] for r in self._run(cypher.ERASED_KEYS, "read erased keys", read=True)}
+
+    def drop_snapshots_naming(self, keys: Iterable[str]) -> int:
+        """Delete every snapshot whose JSON text holds one of the keys."""
+        needles = snapshot_needles(keys)
+        if not needles:
+            return 0
+
+        def work(tx: neo4j.Transaction) -> int:
+            return tx.run(cypher.DROP_SNAPSHOTS_NAMING, needles=needles).single(strict=True)[
+                "dropped"
+            ]
+
+        return self._in_transaction("drop snapshots", work)
+
+    def purge_before(self, month: date) -> Purge:
+        """Delete tie buckets before ``month`` (their ledgers go with them) and older tickets.
+
+        Inside an :meth:`atomic` unit everything is one transaction; on its
+        own the ties go in batches of their own transactions, so a large
+        purge does not run out of transaction memory (running it again
+        finishes one that failed half-way).
+        """
+        before, start = purge_month(month)
+        if getattr(self._local, "unit", None) is None:
+            with _translated("purge"), self._driver.session(database=self.database) as session:
+                ties = session.run(cypher.PURGE_TIES_IN_BATCHES, before=before).single(strict=True)
+                counts = (ties["ties"], ties["events"])
+        else:
+
+            def purge_ties(tx: neo4j.Transaction) -> tuple[int, int]:
+                found = tx.run(cypher.PURGE_TIES, before=before).single(strict=True)
+                return found["ties"], found["events"]
+
+            counts = self._in_transaction("purge", purge_ties)
+
+        def purge_tickets(tx: neo4j.Transaction) -> int:
+            return tx.run(cypher.PURGE_TICKETS, start=start).single(strict=True)["tickets"]
+
+        tickets = self._in_transaction("purge", purge_tickets)
+        return Purge(before=before, ties=counts[0], events=counts[1], tickets=tickets)
+
+
+def _check_people(tx: neo4j.Transaction, columns: EventColumns, known: set[str]) -> None:
+    """Raise for the first record naming someone not in the store; remember who is."""
+    people = set(columns.sources).union(columns.targets) - known
+    if not people:
+        return
+    missing = {r["key"] for r in tx.run(cypher.MISSING_PEOPLE, keys=sorted(people))}
     if missing:
-        pos, it = next(
-            (i, it) for i, it in enumerate(batch) if it.source in missing or it.target in missing
-        )
-        side = "source" if it.source in missing else "target"
-        raise InvalidInput(
-            "no such person in the store (load the directory first)",
-            record=offset + pos,
-            field=side,
-            value=getattr(it, side),
-        )
-    return tx.run(cypher.MERGE_TIES, rows=_buckets(batch)).single(strict=True)["added"]
+        raise columns.missing_person(missing)
+    known |= people
 
 
-def _buckets(items: Iterable[Interaction]) -> list[dict[str, Any]]:
-    """Group a batch per pair, channel and month, each event once.
+def _merge_ties(tx: neo4j.Transaction, columns: EventColumns) -> tuple[int, neo4j.Result | None]:
+    """Create the batch's new ties and add new events to existing ones.
 
-    Times go as whole epoch seconds (the resolution both stores keep).
+    Returns the number of new events and the still-running CREATE, which the
+    caller consumes later so that Neo4j works while Python checks the next
+    batch.
     """
-    rows: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    seen: set[str] = set()
-    for it in items:
-        event = it.event_key
-        if event in seen:
-            continue
-        seen.add(event)
-        key = (it.source, it.target, Channel(it.channel).value, month_of(it.timestamp))
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = {"key": "|".join(key), "source": key[0], "target": key[1],
-                               "channel": key[2], "month": key[3], "events": []}  # fmt: skip
-        row["events"].append(
-            {"key": event, "ts": int(it.timestamp.timestamp()), "weight": float(it.weight)}
+    keys, stamps, weights = columns.keys, columns.stamps, columns.weights
+    buckets = list(
+        map(
+            "|".join,
+            zip(columns.sources, columns.targets, columns.channels, columns.months, strict=True),
         )
-    return list(rows.values())
+    )
+    members: dict[str, list[int]] = {}
+    for row, bucket in enumerate(buckets):
+        members.setdefault(bucket, []).append(row)
+    ledgers = {r["key"]: set(r["events"]) for r in tx.run(cypher.EXISTING_TIES, keys=list(members))}
+    creates, updates = [], []
+    for bucket, rows in members.items():
+        ledger = ledgers.get(bucket)
+        if ledger is None:
+            first = rows[0]
+            times = [stamps[i] for i in rows]
+            creates.append({
+                "key": bucket, "source": columns.sources[first], "target": columns.targets[first],
+                "channel": columns.channels[first], "month": columns.months[first],
+                "count": len(rows), "weight": _sum(weights[i] for i in rows),
+                "first": min(times), "last": max(times), "events": [keys[i] for i in rows],
+            })  # fmt: skip
+        else:
+            fresh = [
+                {"key": keys[i], "ts": stamps[i], "weight": weights[i]}
+                for i in rows
+                if keys[i] not in ledger
+            ]
+            if fresh:
+                updates.append({"key": bucket, "events": fresh})
+    added = sum(row["count"] for row in creates)
+    if updates:
+        added += tx.run(cypher.ADD_TO_TIES, rows=updates).single(strict=True)["added"]
+    pending = tx.run(cypher.CREATE_TIES, rows=creates) if creates else None
+    return added, pending
+
+
+def _sum(values: Iterable[float]) -> float:
+    """Left to right from 0.0, as the embedded store and ADD_TO_TIES sum."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
 def _fact_row(f: TicketFact) -> dict[str, Any]:
