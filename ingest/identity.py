@@ -12,12 +12,20 @@ keys are keyed hashes of the canonical address):
 
 Person keys are ``pseudonym(canonical primary address, key)``: HMAC-SHA256
 with the configured key, never a plain hash.
+
+Erasure marks are pseudonyms too (see :func:`erasure_marks`): the person's
+key and alias pseudonyms, and pseudonyms of their name (``name:<name>``) and
+of the local parts the name heuristic would match (``form:<first.last>``),
+so that neither an address, an alias nor a name brings an erased person
+back. An opted-out address is marked by its own pseudonym
+(:func:`read_opt_out`, :func:`address_marks`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -26,6 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fnmatch import fnmatchcase
 
+from ingest.errors import IngestError
 from ingest.records import Person
 
 __all__ = [
@@ -33,9 +42,13 @@ __all__ = [
     "IdentitySettings",
     "Resolution",
     "Resolver",
+    "address_marks",
     "canonical_address",
+    "erasure_marks",
     "name_forms",
+    "name_marks",
     "pseudonym",
+    "read_opt_out",
 ]
 
 _DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?")
@@ -150,7 +163,9 @@ class Resolution:
 
     ``key`` is set for internal people only. ``how`` says how the key was
     found: ``address`` (directory address or alias, or a person seen before),
-    ``name`` (the name heuristic), ``map`` (a user mapping), ``created``.
+    ``name`` (the name heuristic), ``map`` (a user mapping), ``created``, or
+    ``erased``: the address, name or label is marked as erased or opted out,
+    and ``key`` is the mark (ties naming it are left out).
     """
 
     kind: AddressKind
@@ -165,6 +180,7 @@ class Resolver:
     raw canonical addresses to keys, e.g. from the HR directory). Lookups, in
     order:
 
+    0. the address's pseudonym is marked erased (``erased``): that mark;
     1. the canonical address is a known address, or its pseudonym is a known
        person key or alias pseudonym: that person;
     2. bots (local part matches ``bot_patterns``), lists (``list_addresses``,
@@ -175,6 +191,10 @@ class Resolver:
        person's name: that person (ambiguous forms never match);
     4. otherwise a new person keyed by the address's pseudonym, with no
        name, department or team (collected by :meth:`drain_new_people`).
+
+    Erased people still count in step 3, as their name marks: a local part
+    that matched an erased person alone resolves to the mark, and one that
+    was ambiguous with them stays ambiguous.
     """
 
     def __init__(
@@ -183,8 +203,10 @@ class Resolver:
         people: Iterable[Person] = (),
         addresses: Mapping[str, str] | None = None,
         user_map: Mapping[str, str] | None = None,
+        erased: Iterable[str] = (),
     ) -> None:
         self.settings = settings
+        self._erased = frozenset(erased)
         self._keys: set[str] = set()
         self._tokens: dict[str, str] = {}
         self._names: dict[str, set[str]] = {}
@@ -215,6 +237,18 @@ class Resolver:
                 self._forms.setdefault(form, set()).add(person.key)
 
     @property
+    def erased(self) -> frozenset[str]:
+        """The erasure marks this resolver honours."""
+        return self._erased
+
+    def _erased_mark(self, value: str) -> str | None:
+        """The pseudonym of ``value`` when it is marked erased."""
+        if not self._erased:
+            return None
+        token = self._token(value)
+        return token if token in self._erased else None
+
+    @property
     def known_keys(self) -> frozenset[str]:
         """Keys of every person known so far (stored or created)."""
         return frozenset(self._keys)
@@ -240,7 +274,8 @@ class Resolver:
         return kind
 
     def _classify(self, address: str) -> AddressKind:
-        if self._tokens.get(self._token(address)):
+        token = self._token(address)
+        if self._tokens.get(token) or token in self._erased:
             return AddressKind.INTERNAL
         local, _, domain = address.rpartition("@")
         if any(fnmatchcase(local, p) for p in self.settings.bot_patterns):
@@ -264,23 +299,25 @@ class Resolver:
 
     def _resolve(self, address: str) -> Resolution:
         token = self._token(address)
+        if token in self._erased:
+            return Resolution(AddressKind.INTERNAL, token, "erased")
         key = self._tokens.get(token)
         if key:
             return Resolution(AddressKind.INTERNAL, key, "address")
         kind = self.classify(address)
         if kind is not AddressKind.INTERNAL:
             return Resolution(kind)
-        key = self._by_name_form(address.rpartition("@")[0])
-        if key:
-            return Resolution(kind, key, "name")
+        local = address.rpartition("@")[0]
+        keys = self._forms.get(local, ())
+        mark = self._erased_mark(f"form:{local}")
+        if mark and not keys:
+            return Resolution(kind, mark, "erased")
+        if len(keys) == 1 and not mark:
+            return Resolution(kind, next(iter(keys)), "name")
         return Resolution(kind, self._create(token), "created")
 
-    def _by_name_form(self, local: str) -> str | None:
-        keys = self._forms.get(local, ())
-        return next(iter(keys)) if len(keys) == 1 else None
-
     def _create(self, key: str) -> str:
-        if key not in self._keys:
+        if key not in self._keys and key not in self._erased:
             person = Person(key=key)
             self._add_person(person)
             self._new.append(person)
@@ -301,9 +338,14 @@ class Resolver:
             found = self.resolve(address)
             return Resolution(found.kind, found.key, "map" if mapped else found.how)
         keys = self._names.get(_casefold(text), set())
-        if len(keys) == 1:
+        mark = self._erased_mark(f"name:{_casefold(text)}")
+        if mark and not keys:
+            return Resolution(AddressKind.INTERNAL, mark, "erased")
+        if len(keys) == 1 and not mark:
             return Resolution(AddressKind.INTERNAL, next(iter(keys)), "name")
         token = self._token(f"{namespace}:{text}")
+        if token in self._erased:
+            return Resolution(AddressKind.INTERNAL, token, "erased")
         how = "address" if token in self._keys else "created"
         return Resolution(AddressKind.INTERNAL, self._create(token), how)
 
@@ -337,3 +379,48 @@ def name_forms(name: str) -> set[str]:
         f"{first}_{last}",
         f"{first}{last}",
     }
+
+
+def name_marks(name: str, key: bytes) -> set[str]:
+    """Erasure marks of a name: the name itself and the local parts it usually produces."""
+    folded = _casefold(name)
+    if not folded:
+        return set()
+    values = {f"name:{folded}"} | {f"form:{form}" for form in name_forms(name)}
+    return {pseudonym(value, key) for value in values}
+
+
+def erasure_marks(person: Person, key: bytes) -> set[str]:
+    """Everything to mark when ``person`` is erased or opts out: key, aliases, name marks."""
+    return {person.key, *person.aliases} | name_marks(person.name, key)
+
+
+def address_marks(addresses: Iterable[str], key: bytes) -> set[str]:
+    """Pseudonyms of canonical addresses (what an opt-out marks)."""
+    return {pseudonym(address, key) for address in addresses}
+
+
+def read_opt_out(path: str | os.PathLike[str]) -> list[str]:
+    """The canonical addresses of an opt-out file, each once, in file order.
+
+    One address a line; blank lines and text from a ``#`` at the start of a
+    line or after white space are ignored. A line that is not an address is
+    an :class:`IngestError` naming its line number (the value is not shown).
+    """
+    source = os.fspath(path)
+    found: dict[str, None] = {}
+    try:
+        with open(source, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, start=1):
+                text = re.sub(r"(^|\s)#.*", "", line).strip()
+                if not text:
+                    continue
+                address = canonical_address(text)
+                if address is None:
+                    raise IngestError(
+                        "not an e-mail address", source=source, record=str(number), field="address"
+                    )
+                found[address] = None
+    except (OSError, UnicodeDecodeError) as err:
+        raise IngestError(f"cannot read the opt-out list: {err}", source=source) from err
+    return list(found)

@@ -12,6 +12,11 @@ re-running is safe because stores ignore event keys they have seen.
 
 The directory should be loaded first: the other ingestors resolve people
 against ``sink.people()``.
+
+People marked as erased or opted out in the sink (see
+:class:`~ingest.runner.ErasureSink`) are left out of every kind of file and
+counted in each report's notes; directory rows of such people also mark
+their other addresses and their name, so that nothing brings them back.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
+from collections.abc import Set
+from dataclasses import replace
 from pathlib import Path
 
 import icalendar
@@ -34,12 +41,17 @@ from ingest import trace
 from ingest.errors import IngestError
 from ingest.identity import IdentitySettings
 from ingest.identity import Resolver
+from ingest.identity import erasure_marks
 from ingest.records import IngestReport
 from ingest.records import Interaction
+from ingest.records import Person
+from ingest.runner import ERASED_NOTE
+from ingest.runner import ErasureSink
 from ingest.runner import FactSink
 from ingest.runner import Progress
 from ingest.runner import Sink
 from ingest.runner import check_paths
+from ingest.runner import erased_keys
 from ingest.runner import run_file
 from ingest.runner import run_records
 from ingest.service import FactCollector
@@ -76,9 +88,11 @@ def ingest_directory(
 
     Duplicate ``person_id`` values or addresses used by two rows are errors.
     ``people_created`` counts keys the store did not have, ``people_matched``
-    the ones it had (they are updated).
+    the ones it had (they are updated). Rows of erased or opted-out people
+    are left out (``notes``) and their aliases and name marked too.
     """
     existing = {p.key for p in sink.people()}
+    erased = set(erased_keys(sink))
     done = 0
 
     def body(path: Path) -> Callable[[IngestReport], None]:
@@ -86,6 +100,8 @@ def ingest_directory(
             nonlocal done
             entries = _directory_entries(path, report, strict=strict)
             people = directory.to_people(entries, settings)
+            if erased:
+                people = _without_erased(people, erased, sink, settings, report)
             known_ids = {e.person_id for e in entries}
             unknown = sum(1 for e in entries if e.manager_id and e.manager_id not in known_ids)
             if unknown:
@@ -102,6 +118,32 @@ def ingest_directory(
         return load
 
     return [run_file(sink, "directory", path, body(path)) for path in check_paths(paths)]
+
+
+def _without_erased(
+    people: list[Person],
+    erased: set[str],
+    sink: Sink,
+    settings: IdentitySettings,
+    report: IngestReport,
+) -> list[Person]:
+    """Directory people less those marked erased; the marks of the ones left out are completed.
+
+    ``erased`` grows with the new marks, for the next files of the same call.
+    """
+    dropped = [p for p in people if p.key in erased or not erased.isdisjoint(p.aliases)]
+    if dropped:
+        marks = set().union(*(erasure_marks(p, settings.key) for p in dropped))
+        if not marks <= erased and isinstance(sink, ErasureSink):
+            sink.mark_erased(marks - erased)
+        erased |= marks
+        report.notes[ERASED_NOTE] += len(dropped)
+    gone = {p.key for p in dropped}
+    return [_forget_manager(p, erased) for p in people if p.key not in gone]
+
+
+def _forget_manager(person: Person, erased: Set[str]) -> Person:
+    return replace(person, manager=None) if person.manager in erased else person
 
 
 def _directory_entries(
@@ -193,7 +235,7 @@ def ingest_email(
     Records are converted in file order either way, so results and dedupe
     do not depend on it.
     """
-    resolver = Resolver(settings, sink.people())
+    resolver = Resolver(settings, sink.people(), erased=erased_keys(sink))
     seen: set[str] = set()
 
     def read(path: Path, report: IngestReport) -> Iterable[tuple[str, object]]:
@@ -274,7 +316,7 @@ def ingest_tickets(
     ``notes["tickets"]`` counts distinct tickets and ``notes["tickets with
     ties"]`` those that produced at least one tie.
     """
-    resolver = Resolver(settings, sink.people(), user_map=user_map)
+    resolver = Resolver(settings, sink.people(), user_map=user_map, erased=erased_keys(sink))
     files: dict[str, _TicketFile] = {}
 
     def read(path: Path, report: IngestReport) -> Iterator[tuple[str, object]]:
@@ -346,7 +388,8 @@ class _TicketFile:
         if label is None:
             return None
         if label not in self.requesters:
-            self.requesters[label] = resolver.resolve_label(label, self.namespace).key
+            found = resolver.resolve_label(label, self.namespace)
+            self.requesters[label] = None if found.how == "erased" else found.key
         return self.requesters[label]
 
     def finish(self, sink: Sink, report: IngestReport) -> None:
@@ -374,7 +417,7 @@ def ingest_meetings(
     recorded in its report (lenient) or raised (strict); in lenient mode bad
     recurring series are dropped and the rest of the calendar is kept.
     """
-    resolver = Resolver(settings, sink.people())
+    resolver = Resolver(settings, sink.people(), erased=erased_keys(sink))
 
     def read(path: Path, report: IngestReport) -> Iterable[tuple[str, object]]:
         if path.suffix.lower() == ".csv":

@@ -11,6 +11,12 @@ is stored, and later files are not read.
 Lenient mode (the default) skips bad records, and bad ticket or calendar
 files as a whole, recording them in the report; strict mode raises the
 first :class:`~ingest.errors.IngestError`, so its file fails.
+
+People marked as erased or opted out (sinks that keep marks:
+:class:`ErasureSink`) are left out on purpose, in either mode: a record
+whose every tie names one is counted in ``notes`` as ``skipped: opted out
+or erased``, and ties left out of other records as ``ties with opted-out or
+erased people left out``.
 """
 
 from __future__ import annotations
@@ -37,18 +43,26 @@ from ingest.records import TicketFact
 
 __all__ = [
     "BATCH_SIZE",
+    "ERASED_NOTE",
+    "ERASED_TIES_NOTE",
     "PROGRESS_EVERY",
     "Batcher",
+    "ErasureSink",
     "FactSink",
     "Progress",
     "Sink",
     "check_paths",
+    "erased_keys",
     "run_file",
     "run_records",
 ]
 
 BATCH_SIZE = 5000
 PROGRESS_EVERY = 1000
+#: the note of records left out because they name only erased or opted-out people
+ERASED_NOTE = "skipped: opted out or erased"
+#: the note of single ties left out for the same reason (the rest of the record is kept)
+ERASED_TIES_NOTE = "ties with opted-out or erased people left out"
 
 Progress = Callable[[int], None] | None
 #: (path, report) -> (record id, raw record) pairs
@@ -92,6 +106,24 @@ class FactSink(Protocol):
         ...
 
 
+@runtime_checkable
+class ErasureSink(Protocol):
+    """A sink that keeps erasure marks (optional): its writes leave marked people out."""
+
+    def erased_keys(self) -> set[str]:
+        """Every key marked as erased."""
+        ...
+
+    def mark_erased(self, keys: Iterable[str]) -> int:
+        """Mark keys as erased; return how many were new."""
+        ...
+
+
+def erased_keys(sink: Sink) -> frozenset[str]:
+    """The sink's erasure marks (none for sinks that keep no marks)."""
+    return frozenset(sink.erased_keys()) if isinstance(sink, ErasureSink) else frozenset()
+
+
 class Batcher:
     """Buffers interactions and writes them (new people first) in batches."""
 
@@ -100,6 +132,20 @@ class Batcher:
         self.matched: set[str] = set()
         self.pending: list[Interaction] = []
         self.known = resolver.known_keys
+        self.erased = resolver.erased
+
+    def admit(self, ties: list[Interaction]) -> list[Interaction]:
+        """The ties that name no erased or opted-out person (the rest are counted in notes)."""
+        erased = self.erased
+        if not erased:
+            return ties
+        kept = [t for t in ties if t.source not in erased and t.target not in erased]
+        if len(kept) < len(ties):
+            if kept:
+                self.report.notes[ERASED_TIES_NOTE] += len(ties) - len(kept)
+            else:
+                self.report.notes[ERASED_NOTE] += 1
+        return kept
 
     def add(self, interactions: list[Interaction]) -> None:
         """Queue interactions; write a batch once :data:`BATCH_SIZE` are waiting."""
@@ -243,6 +289,8 @@ def _convert_one(
             raise
         report.skip(err.as_skip())
         return
+    if ties:
+        ties = batcher.admit(ties)
     if ties:
         report.kept += 1
         batcher.add(ties)
