@@ -61,6 +61,7 @@ ACTIONS = (
     "logout",
     "user_admin",
     "erase",
+    "purge",
 )
 #: scrypt cost: N (CPU and memory), r (block size), p (parallelism); about 32 MiB and 0.1 s
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1

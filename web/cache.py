@@ -59,6 +59,8 @@ _MISSING = object()
 #: where the app's built URLs are remembered, and how many at most
 URLS_KEY = "bridgework.urls"
 URLS_MAX = 100_000
+#: ``url_for``'s own options: a URL built with any of them is not remembered
+_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})
 
 _CREATE = threading.Lock()
 
@@ -218,8 +220,7 @@ def data_version(store: Store) -> Hashable:
     newest runs (ids and ends) name the data; an empty ledger is ``()``.
     The ledger is ordered by start: :data:`LEDGER_DEPTH` runs are read so
     that a long ingest ending after shorter ones that started later still
-    shows. Erasing a person records no run: :func:`clear` (or the time
-    limit) covers it.
+    shows. Erasures, opt-outs and purges record runs too (see :mod:`web.cli`).
     """
     return tuple((run.id, run.finished.isoformat()) for run in store.runs(limit=LEDGER_DEPTH))
 
@@ -266,24 +267,31 @@ def url_for(endpoint: str, **values: Any) -> str:
     """:func:`flask.url_for`, remembered per app: pages with thousands of links build each once.
 
     A URL built in a request depends on the endpoint, its values and the
-    request's script root, host and blueprint (the app has no URL default
-    callbacks), so those are the key. Outside a request, or with any of
-    ``url_for``'s own ``_`` options, it simply calls :func:`flask.url_for`.
+    request's script root, host and (for ``.name`` endpoints) blueprint; the
+    app has no URL default callbacks. Outside a request, or with any of
+    ``url_for``'s own options (``_external`` …), it simply calls
+    :func:`flask.url_for`.
     """
-    if not has_request_context() or any(name[:1] == "_" for name in values):
+    if not has_request_context() or not _OPTIONS.isdisjoint(values):
         return flask.url_for(endpoint, **values)
     context = request_ctx._get_current_object()  # type: ignore[attr-defined]
-    asked = context.request
-    items = tuple((k, tuple(v) if type(v) is list else v) for k, v in values.items())
-    key = (endpoint, items, asked.script_root, asked.host, asked.blueprint)
+    environ = context.request.environ
+    blueprint = context.request.blueprint if endpoint[:1] == "." else None
+    where = (environ.get("SCRIPT_NAME"), environ.get("HTTP_HOST"), blueprint)
     urls = context.app.extensions.get(URLS_KEY)
     if urls is None:
         with _CREATE:
             urls = context.app.extensions.setdefault(URLS_KEY, {})
+    key = (endpoint, tuple(values.items()), where)
     try:
         found = urls.get(key)
-    except TypeError:  # a value that cannot be part of a key
-        return flask.url_for(endpoint, **values)
+    except TypeError:  # a list of values (repeated query parameters)
+        items = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items())
+        key = (endpoint, items, where)
+        try:
+            found = urls.get(key)
+        except TypeError:  # a value that cannot be part of a key
+            return flask.url_for(endpoint, **values)
     if found is None:
         found = flask.url_for(endpoint, **values)
         if len(urls) >= URLS_MAX:

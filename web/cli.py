@@ -1,19 +1,28 @@
-"""Commands on the Flask CLI: ``flask --app app ingest|analyze|report|demo|reset``.
+"""Commands on the Flask CLI: ``flask --app app ingest|analyze|report|demo|reset|erase|opt-out|purge``.
 
 Each command parses its arguments, calls one library function and prints
 what happened; library errors become ``click.ClickException`` (exit code 1).
 :func:`ingest_files` and :func:`analyse` are those library functions for
 ingest and analysis; the Data page's background tasks call them too.
+:func:`erase_people`, :func:`opt_out` and :func:`purge` erase people and
+old interactions; each change is recorded in the ingest ledger (kinds
+``erase``, ``opt-out`` and ``purge``), which changes the data version that
+cached pages are kept under (:func:`web.cache.data_version`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
+from collections import Counter
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +32,19 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from graph.errors import InvalidInput
+from graph.errors import NotFound
 from graph.errors import StoreError
 from web.store import get_store
 
 KINDS = ("directory", "email", "tickets", "meetings")
 TICKET_PRESETS = ("servicenow", "jira", "zendesk")
+#: ledger entries of changes that are not ingests (their counts are in the report's notes)
+CHANGE_KINDS = ("erase", "opt-out", "purge")
+#: what erasure leaves behind until the next analysis
+AFTER_ERASURE = (
+    "Team and department figures computed with them stay until the next analysis "
+    "(flask --app app analyze)."
+)
 
 
 def identity_settings() -> Any:
@@ -89,6 +106,7 @@ def ingest_files(
         "meetings": pipeline.ingest_meetings,
     }
     check_ingest_options(kind, preset=preset, mapping=mapping)
+    apply_opt_out()
     options: dict[str, Any] = {}
     if kind == "tickets":
         options["preset"] = preset
@@ -220,6 +238,13 @@ def ingest_runs_command(as_json: bool, limit: int) -> None:
         return
     for run in runs:
         report = run.report
+        if run.kind in CHANGE_KINDS:
+            removed = ", ".join(f"{name} {n:,}" for name, n in report.get("notes", {}).items())
+            click.echo(
+                f"{run.started:%Y-%m-%d %H:%M:%S} {run.status:6} {run.kind:9} {run.source}: "
+                f"{removed or 'nothing'} [{run.id[:8]}]"
+            )
+            continue
         skipped = sum(report.get("skipped", {}).values())
         click.echo(
             f"{run.started:%Y-%m-%d %H:%M:%S} {run.status:6} {run.kind:9} {run.source}: "
@@ -407,11 +432,365 @@ def demo_command(people: int, seed: int, out: Path | None) -> None:
 @with_appcontext
 @click.option("--yes", is_flag=True, help="Confirm that everything in the store is to be deleted.")
 def reset_command(yes: bool) -> None:
-    """Delete everything in the configured store."""
+    """Delete everything in the configured store except the erasure marks."""
     if not yes:
         raise click.ClickException("reset deletes everything in the store: add --yes to confirm")
-    get_store().clear()
-    click.echo("The store is empty.")
+    store = get_store()
+    marks = store.erased_keys()
+    store.clear()
+    if marks:
+        store.mark_erased(marks)
+    _forget_cached()
+    click.echo(
+        "The store is empty" + (f" (its {len(marks):,} erasure marks are kept)." if marks else ".")
+    )
+
+
+# -- erasure, opt-out and retention ------------------------------------------------------
+
+
+def find_person(reference: str) -> Any:
+    """The stored person a reference names: a key (``p_…``), an e-mail address or an exact name.
+
+    An address is hashed as at ingest and matches a person's key or an
+    alias. Raises :class:`~graph.errors.NotFound`, or
+    :class:`~graph.errors.InvalidInput` when a name is ambiguous (the
+    message lists the candidates by key).
+    """
+    from ingest.identity import canonical_address
+    from ingest.identity import pseudonym
+
+    store = get_store()
+    text = " ".join(reference.split())
+    if not text:
+        raise InvalidInput("is empty", field="person")
+    if "@" in text:
+        address = canonical_address(text)
+        if address is None:
+            raise InvalidInput("is not an e-mail address", field="person")
+        token = pseudonym(address, identity_settings().key)
+        for person in store.people():
+            if person.key == token or token in person.aliases:
+                return person
+        already = " (it is marked as erased)" if token in store.erased_keys() else ""
+        raise NotFound(f"nobody in the store has that address{already}")
+    try:
+        return store.person(text)
+    except NotFound:
+        pass
+    named = [p for p in store.people() if " ".join(p.name.split()) == text]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        candidates = "; ".join(f"{p.key} ({p.team_key if p.team else '-'})" for p in named)
+        raise InvalidInput(f"names {len(named)} people, give a key: {candidates}", field="person")
+    already = " (it is marked as erased)" if text in store.erased_keys() else ""
+    raise NotFound(f"no person with key or name {text!r}{already}")
+
+
+def erase_people(
+    people: Iterable[Any], *, marks: Iterable[str] = (), kind: str = "erase"
+) -> dict[str, int]:
+    """Erase people from the store and mark them so that no ingest brings them back.
+
+    In one unit: mark the people's keys, aliases and name (see
+    :func:`ingest.identity.erasure_marks`) and the extra ``marks``, remove
+    each person with their ties, events and scores, delete every analysis
+    snapshot that mentions one of them, and record a ledger entry of
+    ``kind``. Team and department scores stay until the next analysis.
+    Returns counts: ``people``, ``ties``, ``events``, ``scores``,
+    ``snapshots`` and ``marks`` (new marks).
+    """
+    from ingest.identity import erasure_marks
+
+    people = list(people)
+    key = identity_settings().key
+    wanted = set(marks).union(*(erasure_marks(p, key) for p in people))
+    store = get_store()
+    started = datetime.now(UTC)
+    totals: Counter[str] = Counter(people=len(people))
+    with store.atomic():
+        totals["marks"] = store.mark_erased(wanted) if wanted else 0
+        for person in people:
+            erasure = store.erase_person(person.key)
+            totals.update(ties=erasure.ties, events=erasure.events, scores=erasure.scores)
+        totals["snapshots"] = store.drop_snapshots_naming(p.key for p in people) if people else 0
+        if totals["people"] or totals["marks"]:
+            store.record_run(_ledger_entry(kind, started, totals))
+    _forget_cached()
+    return {
+        name: totals[name] for name in ("people", "ties", "events", "scores", "snapshots", "marks")
+    }
+
+
+def opt_out(addresses: Iterable[str]) -> dict[str, int]:
+    """Mark addresses as opted out; erase whoever in the store has one of them.
+
+    Returns :func:`erase_people`'s counts and ``addresses``. Addresses that
+    are not e-mail addresses raise :class:`~graph.errors.InvalidInput`.
+    """
+    from ingest.identity import address_marks
+    from ingest.identity import canonical_address
+
+    canonical = []
+    for position, raw in enumerate(addresses):
+        address = canonical_address(raw)
+        if address is None:
+            raise InvalidInput("is not an e-mail address", record=position, field="address")
+        canonical.append(address)
+    marks = address_marks(canonical, identity_settings().key)
+    counts = erase_people(_holders(marks), marks=marks, kind="opt-out")
+    return {"addresses": len(set(canonical)), **counts}
+
+
+def _holders(marks: set[str]) -> list[Any]:
+    """Stored people whose key or an alias is among ``marks``."""
+    return [p for p in get_store().people() if p.key in marks or not marks.isdisjoint(p.aliases)]
+
+
+def opt_out_path() -> Path | None:
+    """The ``OPT_OUT`` file (relative to the instance folder), or ``None`` when not set."""
+    value = current_app.config.get("OPT_OUT")
+    if not value:
+        return None
+    return Path(current_app.instance_path) / Path(str(value)).expanduser()
+
+
+def apply_opt_out() -> dict[str, int] | None:
+    """Apply the ``OPT_OUT`` list before an ingest; ``None`` when no list is set.
+
+    New addresses are marked and anyone in the store with one of them is
+    erased (audited as ``erase`` by ``opt-out list``); addresses marked
+    before change nothing. A list that cannot be read raises
+    :class:`~ingest.errors.IngestError`, so nothing is ingested.
+    """
+    from ingest.identity import address_marks
+    from ingest.identity import read_opt_out
+    from web import audit
+
+    path = opt_out_path()
+    if path is None:
+        return None
+    addresses = read_opt_out(path)
+    marks = address_marks(addresses, identity_settings().key)
+    if marks <= get_store().erased_keys():
+        return {"addresses": len(addresses), "people": 0, "marks": 0}
+    counts = opt_out(addresses)
+    audit.record(
+        "erase",
+        f"opt-out list: {counts['marks']} new marks, {counts['people']} people erased",
+        user="opt-out list",
+        role="",
+    )
+    return counts
+
+
+def purge_cutoff(months: int, today: date | None = None) -> date:
+    """The first month kept when keeping ``months`` whole months before the current one.
+
+    >>> purge_cutoff(12, date(2025, 3, 14))
+    datetime.date(2024, 3, 1)
+    >>> purge_cutoff(2, date(2025, 1, 31))
+    datetime.date(2024, 11, 1)
+    """
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        raise InvalidInput("must be a whole number of months from 1", field="months", value=months)
+    today = today or datetime.now(UTC).date()
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def retention_months() -> int | None:
+    """The ``RETENTION_MONTHS`` setting, checked; ``None`` keeps everything."""
+    value = current_app.config.get("RETENTION_MONTHS")
+    if value in (None, ""):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(
+            "must be a whole number of months from 1", field="RETENTION_MONTHS", value=value
+        )
+    return value
+
+
+def purge(months: int, *, today: date | None = None) -> Any:
+    """Delete tie months (with their event keys) and ticket facts older than ``months``.
+
+    Returns the store's :class:`~graph.base.Purge`. A purge that removed
+    something is recorded in the ledger (kind ``purge``); running it again
+    removes nothing and records nothing.
+    """
+    store = get_store()
+    started = datetime.now(UTC)
+    found = store.purge_before(purge_cutoff(months, today))
+    if found.ties or found.events or found.tickets:
+        totals = Counter(ties=found.ties, events=found.events, tickets=found.tickets)
+        store.record_run(_ledger_entry("purge", started, totals, source=f"before {found.before}"))
+        _forget_cached()
+    return found
+
+
+def _ledger_entry(
+    kind: str, started: datetime, totals: Counter[str], *, source: str | None = None
+) -> Any:
+    """A ledger entry for a change that is not an ingest: its counts are the report's notes."""
+    from ingest.records import IngestReport
+    from ingest.records import IngestRun
+
+    report = IngestReport(source=source or kind, kind=kind)
+    report.notes.update({name: count for name, count in totals.items() if count})
+    return IngestRun(
+        id=uuid.uuid4().hex,
+        kind=kind,
+        source=source or kind,
+        status="ok",
+        started=started,
+        finished=datetime.now(UTC),
+        report=report.as_dict(),
+    )
+
+
+def _forget_cached() -> None:
+    from web import cache
+
+    cache.clear()
+
+
+def _describe_person(person: Any) -> str:
+    unit = person.team_key if person.team else (person.department or "no team")
+    return f"{person.key} ({person.name or 'no name'}, {unit})"
+
+
+def _echo_erasure(counts: dict[str, int]) -> None:
+    click.echo(
+        f"Removed {counts['people']:,} people, {counts['ties']:,} ties "
+        f"({counts['events']:,} events), {counts['scores']:,} scores and "
+        f"{counts['snapshots']:,} analysis snapshots; {counts['marks']:,} new erasure marks."
+    )
+    if counts["snapshots"]:
+        click.echo("Pages of the removed analyses say so until the analysis runs again.")
+    if counts["people"]:
+        click.echo(AFTER_ERASURE)
+
+
+@click.command("erase")
+@with_appcontext
+@click.argument("person")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_command(person: str, yes: bool) -> None:
+    """Erase one person for good: PERSON is a key (p_...), an e-mail address or an exact name.
+
+    Removes the person, their ties, events and scores and every analysis
+    snapshot that mentions them, and marks their key, aliases and name so
+    that no later ingest brings them back.
+    """
+    from web import audit
+
+    try:
+        found = find_person(person)
+    except (NotFound, InvalidInput) as err:
+        raise click.ClickException(str(err)) from err
+    if not yes:
+        click.confirm(f"Erase {_describe_person(found)} for good?", abort=True)
+    try:
+        counts = erase_people([found])
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    audit.record(
+        "erase",
+        f"{found.key}: {counts['ties']} ties, {counts['events']} events, "
+        f"{counts['scores']} scores, {counts['snapshots']} snapshots",
+    )
+    click.echo(f"Erased {found.key}.")
+    _echo_erasure(counts)
+
+
+@click.command("opt-out")
+@with_appcontext
+@click.argument("addresses", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Erase people who have these addresses without asking.")
+def opt_out_command(addresses: tuple[str, ...], yes: bool) -> None:
+    """Mark e-mail addresses as opted out, erasing anyone in the store who has one.
+
+    The addresses are hashed as at ingest (they are not stored); people with
+    them never enter the store again. Add them to the OPT_OUT file too, to
+    keep the list in one place.
+    """
+    from ingest.identity import address_marks
+    from ingest.identity import canonical_address
+    from web import audit
+
+    canonical = [canonical_address(a) for a in addresses]
+    bad = [str(n) for n, address in enumerate(canonical, start=1) if address is None]
+    if bad:
+        raise click.BadParameter(
+            f"argument {', '.join(bad)} is not an e-mail address", param_hint="ADDRESSES"
+        )
+    marks = address_marks(filter(None, canonical), identity_settings().key)
+    present = _holders(marks)
+    if present and not yes:
+        click.confirm(
+            f"{len(present)} of these people are in the store; erase them for good?", abort=True
+        )
+    try:
+        counts = opt_out(addresses)
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    audit.record(
+        "erase",
+        f"opt-out: {counts['addresses']} addresses, {counts['people']} people erased",
+    )
+    click.echo(f"{counts['addresses']:,} addresses opted out.")
+    _echo_erasure(counts)
+
+
+@click.command("purge")
+@with_appcontext
+@click.option(
+    "--older-than",
+    "months",
+    type=int,
+    help="Keep this many whole months before the current one (default RETENTION_MONTHS).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_command(months: int | None, yes: bool) -> None:
+    """Delete interactions older than the retention period, on either store.
+
+    Tie months before the cutoff go with their event keys, and ticket facts
+    opened before it. Running it again removes nothing more.
+    """
+    from web import audit
+
+    if months is None:
+        try:
+            months = retention_months()
+        except InvalidInput as err:
+            raise click.ClickException(str(err)) from err
+        if months is None:
+            raise click.UsageError("set RETENTION_MONTHS or give --older-than N")
+    if months < 1:
+        raise click.BadParameter(
+            "must be a whole number of months from 1", param_hint="--older-than"
+        )
+    cutoff = purge_cutoff(months)
+    if not yes:
+        click.confirm(f"Delete every interaction before {cutoff:%Y-%m}?", abort=True)
+    try:
+        found = purge(months)
+    except StoreError as err:
+        raise click.ClickException(str(err)) from err
+    audit.record(
+        "purge",
+        f"before {found.before}: {found.ties} tie months, {found.events} events, "
+        f"{found.tickets} tickets",
+    )
+    click.echo(
+        f"Deleted {found.ties:,} tie months ({found.events:,} events) and "
+        f"{found.tickets:,} ticket facts before {found.before}."
+    )
+    if found.ties or found.tickets:
+        click.echo("Analysis results computed before the purge stay until the next analysis.")
 
 
 def init_app(app: Flask) -> None:
@@ -423,5 +802,8 @@ def init_app(app: Flask) -> None:
         report_command,
         demo_command,
         reset_command,
+        erase_command,
+        opt_out_command,
+        purge_command,
     ):
         app.cli.add_command(command)

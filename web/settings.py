@@ -88,6 +88,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Who runs background tasks (ingests, analyses): `thread` (a thread in each web "
         "process) or `worker` (web processes only queue them; `flask --app app worker` runs them).",
     ),
+    Setting(
+        "OPT_OUT",
+        None,
+        "Text file of e-mail addresses of people who opted out (one a line, `#` comments; "
+        "relative to the instance folder): applied at every ingest, they never enter the store.",
+    ),
+    Setting(
+        "RETENTION_MONTHS",
+        None,
+        "Whole months of interactions kept before the current month; `flask --app app purge` "
+        "deletes older ones. Empty keeps everything.",
+    ),
 )
 
 
