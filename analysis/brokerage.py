@@ -17,6 +17,7 @@ import igraph as ig
 import numpy as np
 
 from analysis.build import distances
+from analysis.build import edge_array
 
 __all__ = [
     "BrokerRoles",
@@ -396,7 +397,7 @@ def _mutual(graph: ig.Graph, weight: str | None) -> tuple[ig.Graph, np.ndarray]:
 def _effective_sizes(graph: ig.Graph, w: np.ndarray) -> np.ndarray:
     """Effective size of every vertex of a simple undirected graph with strengths ``w``."""
     n = graph.vcount()
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(graph)
     lo, hi = edges.min(axis=1), edges.max(axis=1)
     total = np.bincount(lo, w, n) + np.bincount(hi, w, n)
     top = np.zeros(n)
@@ -535,7 +536,7 @@ class _Arcs:
     @classmethod
     def of(cls, graph: ig.Graph) -> _Arcs:
         n = graph.vcount()
-        pairs = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        pairs = edge_array(graph)
         if not graph.is_directed():
             pairs = np.concatenate([pairs, pairs[:, ::-1]])
         keys = pairs[:, 0] * n + pairs[:, 1]

@@ -22,6 +22,8 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics import normalized_mutual_info_score
 
+from analysis.build import edge_array
+
 __all__ = [
     "Agreement",
     "Communities",
@@ -506,7 +508,7 @@ def _external_shares(
 ) -> np.ndarray:
     """``W_out / (W_out + W_in)`` per community (NaN for one without ties)."""
     k = int(members.max()) + 1 if members.size else 0
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(graph)
     w = np.ones(len(edges)) if weights is None else np.asarray(weights, dtype=float)
     cu, cv = members[edges[:, 0]], members[edges[:, 1]]
     inside = cu == cv

@@ -16,6 +16,7 @@ from dataclasses import replace
 import igraph as ig
 import numpy as np
 
+from analysis.build import edge_array
 from analysis.teams import ei_index
 
 __all__ = [
@@ -325,12 +326,17 @@ def team_fragmentation(graph: ig.Graph, *, attribute: str = "team") -> dict[str,
         .membership
     )
     degree = np.asarray(graph.degree())
-    result = {}
-    for g, name in enumerate(names):
-        _, sizes = np.unique(pieces[codes == g], return_counts=True)
-        isolates = int(np.sum(degree[codes == g] == 0))
-        result[name] = Fragmentation(len(sizes), int(np.sum(sizes >= 2)), isolates)
-    return result
+    member = codes >= 0
+    # one entry per (group, piece) with its size: pieces never span groups
+    found, sizes = np.unique(codes[member] * graph.vcount() + pieces[member], return_counts=True)
+    group = found // max(graph.vcount(), 1)
+    components = np.bincount(group, minlength=len(names))
+    groups = np.bincount(group[sizes >= 2], minlength=len(names))
+    isolates = np.bincount(codes[member & (degree == 0)], minlength=len(names))
+    return {
+        name: Fragmentation(int(components[g]), int(groups[g]), int(isolates[g]))
+        for g, name in enumerate(names)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,7 +551,7 @@ def _check_attribute(graph: ig.Graph, attribute: str) -> None:
 
 
 def _ends(graph: ig.Graph) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(graph)
     return edges[:, 0], edges[:, 1]
 
 

@@ -26,6 +26,7 @@ from types import MappingProxyType
 import igraph as ig
 import numpy as np
 
+from analysis.build import edge_array
 from analysis.risk import disjoint_paths
 from analysis.ties import CHANNELS
 from analysis.ties import TieTable
@@ -505,7 +506,7 @@ def edge_channels(
     if not graph.ecount():
         return {}
     flags = np.asarray(graph.vs["is_it"], dtype=bool)
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64)
+    edges = edge_array(graph)
     cross = np.flatnonzero(flags[edges[:, 0]] != flags[edges[:, 1]])
     names = graph.vs["name"]
     masks = np.asarray(graph.es[attribute], dtype=np.int64)[cross].tolist()
@@ -616,7 +617,7 @@ def _context(
     units = np.array(graph.vs[unit] if n else [], dtype=object)
     is_it = np.array(graph.vs["is_it"] if n else [], dtype=bool)
     mass = np.ones(n) if multiplicity is None else np.asarray(multiplicity, dtype=float)
-    edges = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(graph)
     w = np.asarray(graph.es[weight], dtype=float) if len(edges) else np.zeros(0)
     strengths = w * mass[edges[:, 0]] * mass[edges[:, 1]]
     names, codes = np.unique(units, return_inverse=True) if n else ([], np.zeros(0, int))

@@ -31,6 +31,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
+from analysis.build import edge_array
+
 __all__ = [
     "BusFactor",
     "KeyPersonRisk",
@@ -713,7 +715,7 @@ Relations = tuple[list, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _kept_edges(graph: ig.Graph, weight: str, min_weight: float) -> tuple[np.ndarray, np.ndarray]:
-    edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(graph)
     if len(edges):
         edges = edges[np.asarray(graph.es[weight], dtype=float) >= min_weight]
     return edges[:, 0], edges[:, 1]
@@ -851,7 +853,7 @@ def _codes(values: list[str]) -> np.ndarray:
 def _sparse(graph: ig.Graph, weight: str) -> tuple[sparse.csr_array, sparse.csr_array]:
     """Symmetric 0/1 adjacency and strength matrices."""
     n = graph.vcount()
-    edges = np.array(graph.get_edgelist(), dtype=np.int64)
+    edges = edge_array(graph)
     rows = np.concatenate([edges[:, 0], edges[:, 1]])
     cols = np.concatenate([edges[:, 1], edges[:, 0]])
     w = np.asarray(graph.es[weight], dtype=float)
@@ -877,15 +879,13 @@ def _reach_block(
     """
     n = adjacency.shape[0]
     block = adjacency[start : start + REACH_BLOCK]
-    via = block @ labelled
+    via = block @ labelled + 2.0 * block  # a tie between a and b lifts the entry past 1.5
     a = start + np.repeat(np.arange(block.shape[0]), np.diff(via.indptr))
     b = via.indices
     keep = (via.data < 1.5) & (b > a) & (codes[a] >= 0) & (codes[b] >= 0)
     keep &= codes[a] != codes[b]
     a, b = a[keep], b[keep]
     c = np.rint((via.data[keep] - 1.0) * (2.0 * n + 2.0)).astype(np.int64) - 1
-    untied = _entries(adjacency, a, b) == 0
-    a, b, c = a[untied], b[untied], c[untied]
     legs = np.minimum(_entries(strength, a, c), _entries(strength, c, b))
     drop += np.bincount(c, weights=legs, minlength=n)
 

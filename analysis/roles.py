@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from analysis.build import distances
+from analysis.build import edge_array
 
 __all__ = ["ROLE_FEATURES", "Role", "RoleClustering", "role_clusters", "role_features"]
 
@@ -290,7 +291,7 @@ def _shares(graph: ig.Graph, strengths: np.ndarray, team: str) -> tuple[np.ndarr
     n = graph.vcount()
     total, cross, boundary = np.zeros(n), np.zeros(n), np.zeros(n)
     if graph.ecount():
-        edges = np.array(graph.get_edgelist())
+        edges = edge_array(graph)
         teams = np.array(graph.vs[team], dtype=object)
         is_it = np.array(graph.vs["is_it"], dtype=bool)
         other_team = teams[edges[:, 0]] != teams[edges[:, 1]]

@@ -11,6 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 import igraph as ig
+import numpy as np
+
+from analysis.build import edge_array
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,27 +93,29 @@ def ei_index(
     """
     groups = graph.vs[attribute]
     sizes = Counter(g for g in groups if g)
-    internal: Counter[str] = Counter()
-    external: Counter[str] = Counter()
-    w_in: Counter[str] = Counter()
-    w_out: Counter[str] = Counter()
-    weights = graph.es[weight] if graph.ecount() else []
-    for edge, w in zip(graph.es, weights, strict=True):
-        a, b = groups[edge.source], groups[edge.target]
-        if a and a == b:
-            internal[a] += 1
-            w_in[a] += w
-            continue
-        for side in (a, b):
-            if side:
-                external[side] += 1
-                w_out[side] += w
+    names = sorted(sizes)
+    index = {name: k for k, name in enumerate(names)}
+    code = np.asarray([index.get(g, -1) if g else -1 for g in groups], dtype=np.int64)
+    edges = edge_array(graph)
+    w = np.asarray(graph.es[weight], dtype=float) if graph.ecount() else np.zeros(0)
+    a, b = code[edges[:, 0]], code[edges[:, 1]]
+    same = (a == b) & (a >= 0)
+    k = len(names)
+    internal = np.bincount(a[same], minlength=k)
+    w_in = np.bincount(a[same], w[same], minlength=k)
+    # each end of a crossing tie, in edge order (as a loop over the edges would add them)
+    ends = np.column_stack([a, b])[~same].ravel()
+    tie_w = np.repeat(w[~same], 2)
+    grouped = ends >= 0
+    external = np.bincount(ends[grouped], minlength=k)
+    w_out = np.bincount(ends[grouped], tie_w[grouped], minlength=k)
     population = graph.vcount()
     return {
         name: _insularity(
-            name, size, internal[name], external[name], w_in[name], w_out[name], population
-        )
-        for name, size in sorted(sizes.items())
+            name, sizes[name], int(internal[g]), int(external[g]), float(w_in[g]),
+            float(w_out[g]), population,
+        )  # fmt: skip
+        for g, name in enumerate(names)
     }
 
 
