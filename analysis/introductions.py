@@ -29,6 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from analysis.build import edge_array
 from analysis.risk import maximum_matching
 
 __all__ = [
@@ -368,7 +369,7 @@ def _adjacency(graph: ig.Graph) -> sparse.csr_array:
     n = graph.vcount()
     if not graph.ecount():
         return sparse.csr_array((n, n))
-    edges = np.array(graph.get_edgelist(), dtype=np.int64)
+    edges = edge_array(graph)
     rows = np.concatenate([edges[:, 0], edges[:, 1]])
     cols = np.concatenate([edges[:, 1], edges[:, 0]])
     return sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
@@ -425,8 +426,10 @@ def _labelled_pairs(
 
 def _aligned(earlier: ig.Graph, later: ig.Graph) -> sparse.csr_array:
     """``later``'s ties in ``earlier``'s vertex ids (people only in ``later`` dropped)."""
-    index = {name: v for v, name in enumerate(earlier.vs["name"] if earlier.vcount() else [])}
     names = later.vs["name"] if later.vcount() else []
+    if names == (earlier.vs["name"] if earlier.vcount() else []):  # the same people, in order
+        return _adjacency(later)
+    index = {name: v for v, name in enumerate(earlier.vs["name"] if earlier.vcount() else [])}
     pairs = [
         (index[names[a]], index[names[b]])
         for a, b in later.get_edgelist()
@@ -503,7 +506,7 @@ class _Plan:
     def __init__(self, graph: ig.Graph, unit: str) -> None:
         self.names = graph.vs["name"]
         self.units = graph.vs[unit]
-        edges = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        edges = edge_array(graph)
         units = np.array(self.units, dtype=object)
         is_it = np.array(graph.vs["is_it"], dtype=bool)
         crossing = edges[units[edges[:, 0]] != units[edges[:, 1]]].ravel()
@@ -541,26 +544,88 @@ class _Plan:
         self.load[[it_person, person]] += 1
         self.picked.update((it_person, person))
 
+    def values(self, pairs: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """:meth:`value` of every candidate at once (before any pick)."""
+        n = len(self.names)
+        it_person, person = pairs[:, 0], pairs[:, 1]
+        unit_names = sorted(set(self.units) - {""})
+        index = {u: k for k, u in enumerate(unit_names)}
+        unit = np.asarray([index.get(u, -1) for u in self.units], dtype=np.int64)
+        paths = np.zeros(len(unit_names))
+        free_people = np.zeros(n, dtype=bool)
+        tied_people = np.zeros(n, dtype=bool)
+        free_it, tied_it, carried_keys, carried = [], [], [], []
+        for name, reach in self.state.items():
+            u = index[name]
+            paths[u] = reach.paths
+            free_people[list(reach.people)] = True
+            tied_people[list(reach.tied_people)] = True
+            free_it += [u * n + i for i in reach.it]
+            tied_it += [u * n + i for i in reach.tied_it]
+            total = self.carried[name].total()
+            for i, count in self.carried[name].items():
+                carried_keys.append(u * n + i)
+                carried.append(count / total)
+        key = unit[person] * n + it_person
+        adds = (free_people[person] | ~tied_people[person]) & (
+            _member(key, free_it) | ~_member(key, tied_it)
+        )
+        order = np.argsort(carried_keys)
+        keys, shares = np.asarray(carried_keys, dtype=np.int64)[order], np.asarray(carried)[order]
+        at = np.minimum(np.searchsorted(keys, key), max(len(keys) - 1, 0))
+        share = np.where(keys[at] == key, shares[at], 0.0) if len(keys) else np.zeros(len(key))
+        covers = ~np.isin(person, list(self.covered))
+        base = adds / (1.0 + paths[unit[person]]) + COVERAGE_WEIGHT * covers * (1.0 - share)
+        crowding = (1 + self.load[it_person] / self.mean_load) * (
+            1 + self.load[person] / self.mean_load
+        )
+        return p * base / crowding
+
     def select(self, pairs: np.ndarray, p: np.ndarray, *, k: int, cap: int) -> list[Introduction]:
-        heap = [
-            (-self.value(i, j, q)[0], self.names[i], self.names[j], i, j, q)
-            for (i, j), q in zip(pairs.tolist(), p.tolist(), strict=True)
-        ]
-        heapq.heapify(heap)
+        """Lazy greedy: candidates in order of their first value, re-valued as they reach the top.
+
+        The same picks as one heap of every candidate ordered by (−value,
+        IT name, person name): the sorted array is that heap's pop order
+        until a pick changes values; re-valued candidates go to a small heap.
+        """
+        names = np.asarray(self.names, dtype=object)
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+        gains = self.values(pairs, p)
+        order = np.lexsort((rank[pairs[:, 1]], rank[pairs[:, 0]], -gains))
+        queue = zip((-gains[order]).tolist(), rank[pairs[order, 0]].tolist(),
+                    rank[pairs[order, 1]].tolist(), order.tolist(), strict=True)  # fmt: skip
+        waiting: list[tuple[float, int, int, int]] = []
+        head = next(queue, None)
         chosen: list[Introduction] = []
-        while heap and len(chosen) < k:
-            _, a, b, i, j, q = heapq.heappop(heap)
+        while (head is not None or waiting) and len(chosen) < k:
+            if head is not None and (not waiting or head < waiting[0]):
+                entry, head = head, next(queue, None)
+            else:
+                entry = heapq.heappop(waiting)
+            c = entry[3]
+            i, j, q = int(pairs[c, 0]), int(pairs[c, 1]), float(p[c])
             if self.picked[i] >= cap or self.picked[j] >= cap:
                 continue
             gain, adds, covers = self.value(i, j, q)
             if gain <= 0:
                 continue
-            if heap and gain < -heap[0][0]:
-                heapq.heappush(heap, (-gain, a, b, i, j, q))
+            top = min(
+                [x for x in (head, waiting[0] if waiting else None) if x is not None], default=None
+            )
+            if top is not None and gain < -top[0]:
+                heapq.heappush(waiting, (-gain, entry[1], entry[2], c))
                 continue
             self.take(i, j)
-            chosen.append(Introduction(a, b, self.units[j], q, gain, adds, covers))
+            chosen.append(
+                Introduction(self.names[i], self.names[j], self.units[j], q, gain, adds, covers)
+            )
         return chosen
+
+
+def _member(keys: np.ndarray, members: list[int]) -> np.ndarray:
+    """Which of ``keys`` are among ``members``."""
+    return np.isin(keys, np.asarray(members, dtype=np.int64))
 
 
 @dataclass(slots=True)

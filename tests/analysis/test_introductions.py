@@ -168,3 +168,39 @@ def test_demo_link_prediction_and_introductions():
     fragile_picks = [p for p in picks if p.unit == fragile["department"]]
     assert fragile_picks and all(p.adds_path for p in fragile_picks)
     assert all(p.it_person != demo_key(fragile["liaison"]) for p in picks)
+
+
+def test_bulk_values_and_lazy_greedy_equal_the_one_at_a_time_heap():
+    """Every candidate's first value, and the picks, as a heap of all candidates gives them."""
+    import heapq
+
+    from analysis import introductions
+
+    people, records, _ = demo_org()
+    graph = person_graph(people, records)
+    pairs = introductions._candidates(graph, "department", 20)
+    p = np.random.default_rng(3).random(len(pairs))
+    plan = introductions._Plan(graph, "department")
+    one_by_one = [plan.value(i, j, q)[0] for (i, j), q in zip(pairs.tolist(), p.tolist(), strict=True)]
+    assert plan.values(pairs, p) == pytest.approx(one_by_one, rel=1e-12, abs=1e-15)
+
+    reference = introductions._Plan(graph, "department")
+    heap = [(-g, reference.names[i], reference.names[j], i, j, q)
+            for (i, j), q, g in zip(pairs.tolist(), p.tolist(), one_by_one, strict=True)]  # fmt: skip
+    heapq.heapify(heap)
+    expected = []
+    while heap and len(expected) < 10:
+        _, a, b, i, j, q = heapq.heappop(heap)
+        if reference.picked[i] >= 2 or reference.picked[j] >= 2:
+            continue
+        gain = reference.value(i, j, q)[0]
+        if gain <= 0:
+            continue
+        if heap and gain < -heap[0][0]:
+            heapq.heappush(heap, (-gain, a, b, i, j, q))
+            continue
+        reference.take(i, j)
+        expected.append((a, b, gain))
+    picks = plan.select(pairs, p, k=10, cap=2)
+    assert [(x.it_person, x.person) for x in picks] == [(a, b) for a, b, _ in expected]
+    assert [x.gain for x in picks] == pytest.approx([g for _, _, g in expected])
