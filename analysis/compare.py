@@ -22,11 +22,13 @@ import math
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 
 import igraph as ig
 import numpy as np
 from scipy import sparse
 
+from analysis.build import edge_array
 from analysis.liaison import DEFAULT_WEIGHTS
 from analysis.risk import matching_sizes
 
@@ -37,6 +39,7 @@ __all__ = [
     "liaison_change",
     "pair_strength_change",
     "significant_changes",
+    "team_changes",
 ]
 
 BATCH = 16  # bootstrap replicates held in memory at once
@@ -190,6 +193,45 @@ def pair_strength_change(
     return _changes(a, b, labels, codes, stat, n_boot, seed, weight)
 
 
+def team_changes(
+    a: ig.Graph,
+    b: ig.Graph,
+    *,
+    attribute: str = "team",
+    weight: str = "weight",
+    n_boot: int = 200,
+    seed: int | None = None,
+) -> tuple[dict[str, Change], dict[tuple[str, str], Change]]:
+    """:func:`ei_change` and :func:`pair_strength_change` in one pass over the replicates.
+
+    Both resample people within the same strata with the same seed, so the
+    draws are the same as calling the two separately, and so are the
+    results (tested); the tie multiplicities of each replicate are computed
+    once for both.
+
+    Examples
+    --------
+    >>> a = ig.Graph(n=4, edges=[(0, 1), (2, 3)])
+    >>> a.vs["name"], a.vs["team"] = ["a1", "a2", "b1", "b2"], ["A", "A", "B", "B"]
+    >>> a.es["weight"] = [1.0, 1.0]
+    >>> b = ig.Graph(n=4, edges=[(0, 1), (1, 2), (0, 3)])
+    >>> b.vs["name"], b.vs["team"] = a.vs["name"], a.vs["team"]
+    >>> b.es["weight"] = [1.0, 2.0, 1.0]
+    >>> ei, pairs = team_changes(a, b, n_boot=50, seed=1)
+    >>> ei == ei_change(a, b, n_boot=50, seed=1), pairs == pair_strength_change(a, b, n_boot=50, seed=1)
+    (True, True)
+    """
+    groups, codes = _codes(a, b, attribute)
+    keys = np.union1d(_pair_keys(a, codes), _pair_keys(b, codes))
+    labels = [(groups[k // len(groups)], groups[k % len(groups)]) for k in keys.tolist()]
+    statistics = [
+        (groups, _ei_statistic(codes, len(groups))),
+        (labels, _pair_statistic(codes, keys)),
+    ]
+    ei, pairs = _all_changes(a, b, statistics, codes, n_boot, seed, weight)
+    return ei, pairs
+
+
 def liaison_change(
     a: ig.Graph,
     b: ig.Graph,
@@ -319,10 +361,11 @@ class _Window:
     graph: ig.Graph
     edges: np.ndarray
     weights: np.ndarray
+    last: dict = field(default_factory=dict)  # the latest masses and their tie products
 
     @classmethod
     def of(cls, graph: ig.Graph, weight: str | None) -> _Window:
-        edges = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        edges = edge_array(graph)
         has = weight is not None and graph.ecount() > 0
         weights = np.asarray(graph.es[weight], dtype=float) if has else np.ones(len(edges))
         return cls(graph, edges, weights)
@@ -331,9 +374,14 @@ class _Window:
         """Multiplicity of every tie (or of ``rows``): the product of its ends' multiplicities.
 
         ``mass`` is ``(people, replicates)``; the result ``(ties, replicates)``.
+        The products of the latest ``mass`` are kept for the next statistic.
         """
-        edges = self.edges if rows is None else self.edges[rows]
-        return mass[edges[:, 0]] * mass[edges[:, 1]]
+        if self.last.get("mass") is not mass:
+            self.last.clear()
+            self.last["mass"] = mass
+            self.last["ties"] = mass[self.edges[:, 0]] * mass[self.edges[:, 1]]
+        every = self.last["ties"]
+        return every if rows is None else every[rows]
 
 
 #: (window, person multiplicities (people × replicates)) -> (subjects × replicates)
@@ -350,26 +398,42 @@ def _changes(
     seed: int | None,
     weight: str | None = None,
 ) -> dict:
-    """Observed statistics of both windows and the percentile CI of their paired difference.
+    """Observed statistics of both windows and the percentile CI of their paired difference."""
+    return _all_changes(a, b, [(labels, stat)], strata, n_boot, seed, weight)[0]
+
+
+def _all_changes(
+    a: ig.Graph,
+    b: ig.Graph,
+    statistics: list[tuple[list, Statistic]],
+    strata: np.ndarray,
+    n_boot: int,
+    seed: int | None,
+    weight: str | None = None,
+) -> list[dict]:
+    """:func:`_changes` of several statistics over the same replicates (the same draws).
 
     Replicates run :data:`BATCH` at a time; only the tails of each subject's
     differences are kept (:class:`_Tails`), so memory does not grow with
-    ``n_boot`` times the number of subjects.
+    ``n_boot`` times the number of subjects. The tie multiplicities of a
+    batch are computed once per window and shared by the statistics.
     """
     if (a.vs["name"] if a.vcount() else []) != (b.vs["name"] if b.vcount() else []):
         raise ValueError("the two windows must have the same people in the same order")
     wa, wb = _Window.of(a, weight), _Window.of(b, weight)
     ones = np.ones((a.vcount(), 1))
-    before, after = stat(wa, ones)[:, 0], stat(wb, ones)[:, 0]
+    observed = [(stat(wa, ones)[:, 0], stat(wb, ones)[:, 0]) for _, stat in statistics]
     rng = np.random.default_rng(seed)
-    tails = _Tails(len(labels), n_boot)
+    tails = [_Tails(len(labels), n_boot) for labels, _ in statistics]
     for masses in _batches(strata, n_boot, rng):
-        tails.add(stat(wb, masses) - stat(wa, masses))
-    low, high = tails.interval()
-    return {
-        label: Change(_value(before[k]), _value(after[k]), _value(low[k]), _value(high[k]))
-        for k, label in enumerate(labels)
-    }
+        for (_, stat), tail in zip(statistics, tails, strict=True):
+            tail.add(stat(wb, masses) - stat(wa, masses))
+    result = []
+    for (labels, _), (before, after), tail in zip(statistics, observed, tails, strict=True):
+        low, high = tail.interval()
+        columns = zip(*(_values(x) for x in (before, after, low, high)), strict=True)
+        result.append({label: Change(*row) for label, row in zip(labels, columns, strict=True)})
+    return result
 
 
 def _batches(strata: np.ndarray, n_boot: int, rng: np.random.Generator):
@@ -461,8 +525,10 @@ def _smallest(values: np.ndarray, k: int) -> np.ndarray:
     return np.partition(values, k - 1, axis=1)[:, :k]
 
 
-def _value(x: float) -> float | None:
-    return None if np.isnan(x) else round(float(x), 12)
+def _values(x: np.ndarray) -> list[float | None]:
+    """Rounded to 12 decimals, NaN as ``None``."""
+    rounded = np.round(np.asarray(x, dtype=float), 12)
+    return [None if v != v else v for v in rounded.tolist()]
 
 
 # --- statistics on multiplicities ------------------------------------------
@@ -519,7 +585,7 @@ def _ei_statistic(codes: np.ndarray, count: int) -> Statistic:
 
 def _pair_keys(graph: ig.Graph, codes: np.ndarray) -> np.ndarray:
     """``x · G + y`` (x < y) of the group pair of every edge between two groups."""
-    edges = np.array(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(graph)
     x, y = codes[edges[:, 0]], codes[edges[:, 1]]
     low, high = np.minimum(x, y), np.maximum(x, y)
     keep = (low >= 0) & (low != high)

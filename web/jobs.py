@@ -135,7 +135,8 @@ class Data:
     def window(self, months: list[str]) -> ig.Graph:
         """The strength graph of some months only (for the comparison jobs)."""
         at = self.table.latest(months) or self.at
-        return pair_graph(self.table, pair_strengths(self.table, months=months, at=at))
+        strengths = pair_strengths(self.table, months=months, at=at)
+        return pair_graph(self.table, strengths, attributes=("weight", "count"))
 
     def betweenness_task(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]:
         """The betweenness computation as a picklable call: function, arguments, keywords."""
@@ -438,11 +439,8 @@ def job_compare(data: Data) -> Result:
 def compare_windows(data: Data, before: list[str], after: list[str]) -> dict[str, Any]:
     """Two runs of months compared: E-I, team pair strength and liaison changes with CIs."""
     a, b = data.window(before), data.window(after)
-    changes = {
-        "ei": compare.ei_change(a, b, seed=data.seed),
-        "pairs": compare.pair_strength_change(a, b, seed=data.seed),
-        "liaison": compare.liaison_change(a, b, seed=data.seed),
-    }
+    ei, pairs = compare.team_changes(a, b, seed=data.seed)  # = ei_change, pair_strength_change
+    changes = {"ei": ei, "pairs": pairs, "liaison": compare.liaison_change(a, b, seed=data.seed)}
     findings = compare.significant_changes(**changes)
     return {
         "windows": [before, after],

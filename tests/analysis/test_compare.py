@@ -188,3 +188,14 @@ def test_kept_tails_give_numpys_percentiles():
             expected = np.nanpercentile(values, (2.5, 97.5), axis=1)
         assert np.allclose(low, expected[0], equal_nan=True, rtol=0, atol=1e-12)
         assert np.allclose(high, expected[1], equal_nan=True, rtol=0, atol=1e-12)
+
+
+def test_team_changes_equal_the_two_separate_bootstraps():
+    from analysis.compare import team_changes
+
+    people, records, _ = demo_org()
+    a = person_graph(people, [t for t in records if t.month < "2025-07"])
+    b = person_graph(people, [t for t in records if t.month >= "2025-07"])
+    ei, pairs = team_changes(a, b, n_boot=40, seed=5)
+    assert ei == ei_change(a, b, n_boot=40, seed=5)
+    assert pairs == pair_strength_change(a, b, n_boot=40, seed=5)
