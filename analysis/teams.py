@@ -112,8 +112,13 @@ def ei_index(
     population = graph.vcount()
     return {
         name: _insularity(
-            name, sizes[name], int(internal[g]), int(external[g]), float(w_in[g]),
-            float(w_out[g]), population,
+            name,
+            sizes[name],
+            int(internal[g]),
+            int(external[g]),
+            float(w_in[g]),
+            float(w_out[g]),
+            population,
         )  # fmt: skip
         for g, name in enumerate(names)
     }

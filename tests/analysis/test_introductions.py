@@ -181,7 +181,9 @@ def test_bulk_values_and_lazy_greedy_equal_the_one_at_a_time_heap():
     pairs = introductions._candidates(graph, "department", 20)
     p = np.random.default_rng(3).random(len(pairs))
     plan = introductions._Plan(graph, "department")
-    one_by_one = [plan.value(i, j, q)[0] for (i, j), q in zip(pairs.tolist(), p.tolist(), strict=True)]
+    one_by_one = [
+        plan.value(i, j, q)[0] for (i, j), q in zip(pairs.tolist(), p.tolist(), strict=True)
+    ]
     assert plan.values(pairs, p) == pytest.approx(one_by_one, rel=1e-12, abs=1e-15)
 
     reference = introductions._Plan(graph, "department")
