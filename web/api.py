@@ -32,10 +32,12 @@ from web.cache import snapshot_version
 from web.cache import url_for
 from web.params import Window
 from web.params import frame
+from web.params import groups as viewer_groups
 from web.params import pair
 from web.params import people
 from web.params import shared_people_graph
 from web.params import stored_person_scores
+from web.params import stored_scores
 from web.params import window
 from web.params import window_key
 from web.policy import group_visible
@@ -155,11 +157,15 @@ def search():  # noqa: ANN201 - Flask view
 def _team_scores() -> dict[str, dict[str, float]]:
     """Stored team scores the viewer may see: none for a team whose E-I index and tie
     counts would give a tie to one small hidden team away (:mod:`web.policy`, rule 4)."""
-    scores = get_store().scores(Subject.TEAM)
+    scores = stored_scores(Subject.TEAM)
     if policy.sees_all():
-        return scores
-    groups = policy.Groups.of(people())
-    neighbours = policy.snapshot_neighbours((results.latest("isolation") or {}).get("window"))
+        return dict(scores)
+    groups = viewer_groups()
+    neighbours = cached(
+        "hidden-neighbours",
+        (snapshot_version("isolation"), _seen()),
+        lambda: policy.snapshot_neighbours((results.latest("isolation") or {}).get("window")),
+    )
     return {t: s for t, s in scores.items() if groups.boundary_safe(t, neighbours)}
 
 

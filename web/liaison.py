@@ -159,8 +159,9 @@ def build_matrix(wanted: Window) -> dict[str, Any]:
     overall = snapshot["result"].get("units", {}) if snapshot else {}
     it_teams = sorted(t for t in groups.it_teams if t)
     columns = [_column(team, groups) for team in it_teams]
+    visible_it = frozenset(t for t in it_teams if groups.team_visible(t))
     rows = [
-        _row(unit, it_teams, groups, found, overall.get(unit), wanted)
+        _row(unit, it_teams, visible_it, groups, found, overall.get(unit), wanted)
         for unit in sorted(groups.unit_teams)
     ]
     rows.sort(key=_row_order)
@@ -196,6 +197,7 @@ def _column(team: str, groups: Groups) -> dict[str, Any]:
 def _row(
     unit: str,
     it_teams: list[str],
+    visible_it: frozenset[str],
     groups: Groups,
     found: Live,
     overall: dict[str, Any] | None,
@@ -212,7 +214,7 @@ def _row(
         "whole": whole,
         "overall": _overall(overall, found.people, whole) if overall else None,
         "cells": [
-            _cell(unit, team, found, wanted) if groups.team_visible(team) else _hidden_cell(team)
+            _cell(unit, team, found, wanted) if team in visible_it else _hidden_cell(team)
             for team in it_teams
         ],
     }

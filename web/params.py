@@ -37,7 +37,7 @@ from web.cache import snapshot_version
 from web.store import get_store
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-#: seconds the person scores are kept at most (see :func:`stored_person_scores`)
+#: seconds the person scores are kept at most (see :func:`stored_scores`)
 SCORES_TTL = 60.0
 
 
@@ -129,21 +129,26 @@ def groups() -> policy.Groups:
     return cached("groups", key, lambda: policy.Groups.of(people()))
 
 
-def stored_person_scores() -> Mapping[str, Mapping[str, float]]:
-    """Every person's stored scores, read once per analysis (shared: read, never change).
+def stored_scores(subject: Subject) -> Mapping[str, Mapping[str, float]]:
+    """The stored scores of every person, team or department, read once per analysis.
 
-    The key is the latest version of every analysis snapshot. An analysis
-    saves its snapshots before it writes the scores, so an answer read in
-    between would be kept under the new versions: the entry lives at most
-    :data:`SCORES_TTL` seconds (an analysis run from the web clears the
-    cache when it ends).
+    Shared: read them, never change them. The key is the latest version of
+    every analysis snapshot. An analysis saves its snapshots before it
+    writes the scores, so an answer read in between would be kept under the
+    new versions: the entry lives at most :data:`SCORES_TTL` seconds (an
+    analysis run from the web clears the cache when it ends).
     """
     from web.jobs import JOBS
 
     versions = tuple(snapshot_version(kind) for kind in JOBS)
     return cached(
-        "person-scores", versions, lambda: get_store().scores(Subject.PERSON), ttl=SCORES_TTL
+        "scores", (Subject(subject), versions), lambda: get_store().scores(subject), ttl=SCORES_TTL
     )
+
+
+def stored_person_scores() -> Mapping[str, Mapping[str, float]]:
+    """Every person's stored scores (see :func:`stored_scores`)."""
+    return stored_scores(Subject.PERSON)
 
 
 def frame(wanted: Window | None = None) -> Frame:
