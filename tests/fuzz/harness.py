@@ -50,7 +50,7 @@ from tests.ingest.fakes import MemorySink
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 #: examples per fuzz test; the CI default keeps ``tests/fuzz`` well under a minute
-EXAMPLES = int(os.environ.get("BRIDGEWORK_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("BRIDGEWORK_FUZZ_EXAMPLES", "50"))
 #: ``1`` for fresh random inputs on every run (the benchmark); CI replays the same ones
 RANDOM = os.environ.get("BRIDGEWORK_FUZZ_RANDOM", "") == "1"
 
