@@ -115,13 +115,16 @@ def team_map():  # noqa: ANN201 - Flask view
 @bp.get("/map/teams/<path:team>/people")
 def team_people(team: str):  # noqa: ANN201 - Flask view
     """One team's people, their ties to each other, and their ties to other teams."""
-    people = shared_people_graph(window())
+    wanted = window()
+    people = shared_people_graph(wanted)
     members = [v.index for v in people.vs if v["team"] == team]
     if not members:
         raise NotFound(f"no team {team!r} with members")
     if not group_visible(len(members)):
         raise NotFound(f"team {team!r} has fewer people than the minimum group size")
-    people = policy.visible_graph(people)  # ties to hidden teams are left out
+    people = cached(  # ties to hidden teams are left out
+        "visible-graph", (window_key(wanted), _seen()), lambda: policy.visible_graph(people)
+    )
     members = [v.index for v in people.vs if v["team"] == team]
     url = url_for("teams.team_page", team=team)
     return jsonify(
