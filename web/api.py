@@ -220,8 +220,11 @@ def _dumps(value: Any) -> bytes:
 def _json_with(head: dict[str, Any], **encoded: bytes) -> Response:
     """A JSON object of ``head`` and members already encoded, keys sorted as jsonify sorts them."""
     members = {key: _dumps(value) for key, value in head.items()} | encoded
-    parts = [_dumps(key) + b":" + members[key] for key in sorted(members)]
-    return Response(b"{" + b",".join(parts) + b"}\n", mimetype="application/json")
+    chunks = [b"{"]
+    for key in sorted(members):
+        chunks += [_dumps(key), b":", members[key], b","]
+    chunks[-1] = b"}\n"  # sent as they are: the cached bytes are never copied
+    return Response(chunks, mimetype="application/json")
 
 
 def _unit_and_neighbours(teams: ig.Graph, unit: str) -> ig.Graph:
