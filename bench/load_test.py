@@ -21,8 +21,10 @@ What it does, bounded in time (about ``--duration`` plus the warm-up, at most
    map, the liaison matrix, each for all channels and for e-mail only, one
    team's people and one liaison cell) and prints wrk's figures as JSON;
 6. prints throughput, latency percentiles (p50, p90, p99, max), errors
-   (non-2xx answers, connect, read, write errors and timeouts) and the load
-   average before and after, then stops gunicorn.
+   (non-2xx answers, connect, read, write errors and timeouts), the load
+   average before and after, the workers' memory and the CPU time they used
+   per request (a figure that other load on the machine barely changes),
+   then stops gunicorn.
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``) and gunicorn
 (``pip install gunicorn``). Only 127.0.0.1 is ever contacted.
@@ -173,13 +175,17 @@ def main() -> None:
         found["warmup"] = warm(served.port, cookie, paths, rounds=4, limit=args.warmup_limit)
         found["rss_mib_warm"] = served.worker_rss_mib()
         found["load_before"] = os.getloadavg()
+        cpu = served.worker_cpu_seconds()
         found["wrk"] = run_wrk(served.port, cookie, paths, args)
+        found["worker_cpu_s"] = round(served.worker_cpu_seconds() - cpu, 1)
         found["load_after"] = os.getloadavg()
         found["rss_mib_after"] = served.worker_rss_mib()
     print(found["wrk"].pop("wrk_output"))
     print(report(found["wrk"]))
     print(f"load average before {found['load_before']}, after {found['load_after']}")
     print(f"worker memory (MiB) warm {found['rss_mib_warm']}, after {found['rss_mib_after']}")
+    per = found["worker_cpu_s"] / max(1, found["wrk"]["requests"]) * 1000
+    print(f"worker CPU {found['worker_cpu_s']} s during the run: {per:.1f} ms per request")
     text = json.dumps(found, indent=2)
     print(text)
     if args.json:

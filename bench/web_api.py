@@ -234,6 +234,30 @@ class Served:
     port: int
     pid: int
 
+    def workers(self) -> list[int]:
+        """The process ids of the workers (children of the master), Linux ``/proc``."""
+        found = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:  # the process ended meanwhile
+                continue
+            if f"\nPPid:\t{self.pid}\n" in text:
+                found.append(int(status.parent.name))
+        return sorted(found)
+
+    def worker_cpu_seconds(self) -> float:
+        """User and system CPU time the workers used so far, in seconds."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.workers():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def worker_rss_mib(self) -> list[float]:
         """Resident memory of each worker process, in MiB (Linux ``/proc``)."""
         found = []
