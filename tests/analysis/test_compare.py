@@ -160,10 +160,11 @@ def test_bulk_liaison_replicates_equal_liaison_score_with_multiplicities():
     strata = compare._codes(g, g, "department")[1]
     masses = next(compare._batches(strata, 6, np.random.default_rng(4)))
     masses = np.column_stack([np.ones(g.vcount()), masses])
-    bulk = compare._liaison_statistic("department", units)(compare._Window.of(g, "weight"), masses)
+    stat, window = compare._liaison_statistic("department", units), compare._Window.of(g, "weight")
     for r in range(masses.shape[1]):
         scores = liaison_score(g, multiplicity=masses[:, r])
-        assert bulk[:, r] == pytest.approx([scores[u].score for u in units], abs=1e-9)
+        bulk = stat(window, np.ascontiguousarray(masses[:, r]))
+        assert bulk == pytest.approx([scores[u].score for u in units], abs=1e-9)
 
 
 def test_kept_tails_give_numpys_percentiles():
@@ -199,3 +200,6 @@ def test_team_changes_equal_the_two_separate_bootstraps():
     ei, pairs = team_changes(a, b, n_boot=40, seed=5)
     assert ei == ei_change(a, b, n_boot=40, seed=5)
     assert pairs == pair_strength_change(a, b, n_boot=40, seed=5)
+    significant = {k: c for k, c in pairs.items() if c.significant}
+    assert 0 < len(significant) < len(pairs)
+    assert team_changes(a, b, n_boot=40, seed=5, only_significant=True) == (ei, significant)
