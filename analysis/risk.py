@@ -784,10 +784,18 @@ def _bulk_losses(
         )
         kept = (lo[tie] != variant_person[variant]) & (hi[tie] != variant_person[variant])
         after = matching_sizes(variant[kept], lo[tie][kept], hi[tie][kept], len(people))
-        was = before[variant_rel]
-        for v in np.flatnonzero((after < was) & (after <= 1)).tolist():
-            r = int(variant_rel[v])
-            found[int(variant_person[v])].append(PairLoss(keys[r], int(was[v]), int(after[v])))
+        hits = np.flatnonzero((after < before[variant_rel]) & (after <= 1))
+        # one record per (relationship, paths after): people who leave it in the same state share it
+        record, which = np.unique(variant_rel[hits] * 2 + after[hits], return_inverse=True)
+        records = [PairLoss(keys[c // 2], int(before[c // 2]), c % 2) for c in record.tolist()]
+        person = variant_person[hits]
+        order = np.argsort(person, kind="stable")  # keeps the relationships in key order
+        bounds = np.flatnonzero(np.r_[True, person[order][1:] != person[order][:-1], True])
+        which = which.ravel()[order].tolist()
+        for start, end in (
+            zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True) if len(hits) else ()
+        ):
+            found[int(person[order[start]])] = [records[i] for i in which[start:end]]
     return {name: tuple(found.get(v, ())) for v, name in enumerate(names)}
 
 
