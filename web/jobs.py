@@ -205,7 +205,8 @@ def load(
 def from_table(table: TieTable, *, seed: int = 1) -> Data:
     """:class:`Data` from ties already read into columns."""
     at = table.latest() or datetime.now(UTC)
-    graph = pair_graph(table, pair_strengths(table, at=at))
+    # the jobs read strength and channels only; the other attributes cost 40 MB per million pairs
+    graph = pair_graph(table, pair_strengths(table, at=at), attributes=("weight", "channels"))
     settings = Settings.for_graph(graph)
     return Data(list(table.people), table, at, list(table.months), graph, seed, settings)
 
@@ -221,29 +222,24 @@ def run_all(
 ) -> dict[str, Any]:
     """Run every job, save a snapshot per job, write scores back; return a summary.
 
-    ``helper``: compute betweenness in a second process while the other
-    jobs run (``None``: when the graph is large and the machine has two
-    cores or more). The results are the same either way.
+    ``helper``: compute betweenness and the comparison in a second process
+    while the other jobs run (``None``: when the graph is large and the
+    machine has two cores or more). The results are the same either way.
     """
     started = time.perf_counter()
     data = load(store, seed=seed, since=since, until=until)
     seconds = {"load": round(time.perf_counter() - started, 3)}
     scores: dict[Subject, dict[str, dict[str, float]]] = {s: {} for s in Subject}
-    with _helper(data, helper):
-        for name in ORDER:
-            if progress:
-                progress(name)
-            mark = time.perf_counter()
-            result = RUNNERS[name](data)
-            seconds[name] = round(time.perf_counter() - mark, 3)
-            for subject, values in (
-                (Subject.PERSON, result.person),
-                (Subject.TEAM, result.team),
-                (Subject.DEPARTMENT, result.department),
-            ):
-                for key, named in values.items():
-                    scores[subject].setdefault(key, {}).update(named)
-            store.save_snapshot(name, _snapshot(name, result, data, since, until, seconds[name]))
+    for name, result, spent in analyse(data, helper=helper, progress=progress):
+        seconds[name] = round(spent, 3)
+        for subject, values in (
+            (Subject.PERSON, result.person),
+            (Subject.TEAM, result.team),
+            (Subject.DEPARTMENT, result.department),
+        ):
+            for key, named in values.items():
+                scores[subject].setdefault(key, {}).update(named)
+        store.save_snapshot(name, _snapshot(name, result, data, since, until, seconds[name]))
     for subject, values in scores.items():
         store.write_scores(subject, _finite(values))
     return {
@@ -254,9 +250,25 @@ def run_all(
     }
 
 
+def analyse(
+    data: Data, *, helper: bool | None = None, progress: Callable[[str], None] | None = None
+) -> Iterator[tuple[str, Result, float]]:
+    """Run the jobs on loaded data in :data:`ORDER`: (name, result, seconds) as each ends."""
+    with _helper(data, helper):
+        for name in ORDER:
+            if progress:
+                progress(name)
+            mark = time.perf_counter()
+            result = RUNNERS[name](data)
+            yield name, result, time.perf_counter() - mark
+
+
 @contextmanager
 def _helper(data: Data, wanted: bool | None) -> Iterator[None]:
-    """A second process computing betweenness while the jobs run, if wanted (or worth it).
+    """A second process for betweenness and the comparison while the other jobs run.
+
+    Used if wanted, or by default when the graph is large and there are two
+    cores or more.
 
     Spawned, not forked: the web app runs analyses from a thread, and a fork
     of a threaded process can deadlock. Only two arrays travel to it.
@@ -269,10 +281,17 @@ def _helper(data: Data, wanted: bool | None) -> Iterator[None]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         function, args, keywords = data.betweenness_task()
         data.shared["betweenness"] = pool.submit(function, *args, **keywords)
+        halves = _split(data.months, 2)
+        if halves is not None:  # the comparison too: the heaviest job, given two graphs
+            windows = [data.window(months) for months in halves]
+            data.shared["compare"] = pool.submit(compare_graphs, *windows, halves, data.seed)
+            del windows
         try:
             yield
         finally:
-            data.betweenness()  # collect it (and its errors) before the pool closes
+            data.betweenness()  # collect them (and their errors) before the pool closes
+            if isinstance(data.shared.get("compare"), Future):
+                data.shared["compare"].result()
 
 
 def _snapshot(
@@ -433,17 +452,27 @@ def job_compare(data: Data) -> Result:
     if halves is None:
         return Result({"skipped": "needs at least two months of data"})
     parameters = {"bootstrap": {"ei": 200, "pairs": 200, "liaison": 100}}
-    return Result(compare_windows(data, *halves), parameters=parameters)
+    found = data.shared.get("compare")
+    result = found.result() if isinstance(found, Future) else compare_windows(data, *halves)
+    return Result(result, parameters=parameters)
 
 
 def compare_windows(data: Data, before: list[str], after: list[str]) -> dict[str, Any]:
     """Two runs of months compared: E-I, team pair strength and liaison changes with CIs."""
-    a, b = data.window(before), data.window(after)
-    ei, pairs = compare.team_changes(a, b, seed=data.seed)  # = ei_change, pair_strength_change
-    changes = {"ei": ei, "pairs": pairs, "liaison": compare.liaison_change(a, b, seed=data.seed)}
+    return compare_graphs(data.window(before), data.window(after), [before, after], data.seed)
+
+
+def compare_graphs(a: ig.Graph, b: ig.Graph, windows: list[list[str]], seed: int) -> dict[str, Any]:
+    """:func:`compare_windows` on the two window graphs (picklable, for a helper process).
+
+    Team pairs are kept only when significant: the result lists findings,
+    not every pair, and 660k pair changes at 100k people would cost 300 MB.
+    """
+    ei, pairs = compare.team_changes(a, b, seed=seed, only_significant=True)
+    changes = {"ei": ei, "pairs": pairs, "liaison": compare.liaison_change(a, b, seed=seed)}
     findings = compare.significant_changes(**changes)
     return {
-        "windows": [before, after],
+        "windows": windows,
         "findings": findings[:50],
         "liaison": changes["liaison"],
         "ei": changes["ei"],
