@@ -385,7 +385,14 @@ def _names(graph: ig.Graph) -> list[str]:
 
 
 def _mutual(graph: ig.Graph, weight: str | None) -> tuple[ig.Graph, np.ndarray]:
-    """A simple undirected copy with mutual strengths ``a_ij + a_ji``, and those strengths."""
+    """A simple undirected copy with mutual strengths ``a_ij + a_ji``, and those strengths.
+
+    An undirected simple graph is already that: it is used as it is.
+    """
+    if not graph.is_directed() and graph.is_simple():
+        ones = np.ones(graph.ecount())
+        has = weight is not None and graph.ecount()
+        return graph, np.asarray(graph.es[weight], dtype=float) if has else ones
     simple = graph.copy()
     simple.es["_w"] = simple.es[weight] if weight is not None and graph.ecount() else 1.0
     if simple.is_directed():

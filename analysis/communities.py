@@ -495,11 +495,19 @@ def _formal_labels(graph: ig.Graph, attribute: str) -> list[str]:
 def _team_counts(
     graph: ig.Graph, membership: Sequence[int], attribute: str
 ) -> dict[str, Counter[int]]:
-    counts: dict[str, Counter[int]] = {}
     teams = graph.vs[attribute] if graph.vcount() else []
-    for team, community in zip(teams, membership, strict=True):
-        if team:
-            counts.setdefault(team, Counter())[community] += 1
+    if len(teams) != len(membership):
+        raise ValueError(f"{len(membership)} memberships for {len(teams)} vertices")
+    names = sorted({t for t in teams if t})
+    index = {t: k for k, t in enumerate(names)}
+    code = np.asarray([index.get(t, -1) if t else -1 for t in teams], dtype=np.int64)
+    found = np.asarray(membership, dtype=np.int64)
+    keep = code >= 0
+    span = int(found.max(initial=0)) + 1
+    pairs, sizes = np.unique(code[keep] * span + found[keep], return_counts=True)
+    counts: dict[str, Counter[int]] = {}
+    for key, size in zip(pairs.tolist(), sizes.tolist(), strict=True):
+        counts.setdefault(names[key // span], Counter())[key % span] = size
     return counts
 
 

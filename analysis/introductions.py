@@ -492,7 +492,12 @@ def _candidates(graph: ig.Graph, unit: str, per_person: int) -> np.ndarray:
     allocation = (allocation - allocation.multiply(rows[:, it])).tocoo()  # drop tied pairs
     keep = allocation.data > 0
     row, column, score = allocation.row[keep], allocation.col[keep], allocation.data[keep]
-    order = np.lexsort((column, -score, row))  # by person, best score first, then IT id
+    # by person, best score first, then IT id: one sort of an integer key (scores ranked once)
+    values, rank = np.unique(-score, return_inverse=True)
+    if (int(row.max(initial=0)) + 1) * len(values) * max(len(it), 1) < 2**62:
+        order = np.argsort((row.astype(np.int64) * len(values) + rank.ravel()) * len(it) + column)
+    else:  # too large for one integer key
+        order = np.lexsort((column, rank.ravel(), row))
     row, column = row[order], column[order]
     rank = np.arange(len(row)) - np.searchsorted(row, row, side="left")
     best = rank < per_person
