@@ -151,7 +151,9 @@ def expand_calendar(
     """
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except (ValueError, OSError) as err:  # OSError: a TZID too long for a zoneinfo file name
+    # OSError: a TZID too long for a zoneinfo file name; AttributeError and the like:
+    # the parser gave up on a malformed component (e.g. BEGIN:VTIEZONE ... END:VTIMEZONE)
+    except (ValueError, OSError, AttributeError, TypeError, KeyError, IndexError) as err:
         raise IngestError(
             "unparseable calendar", source=source, record="file", value=_why(err)
         ) from err
@@ -256,8 +258,10 @@ def _list(value: object) -> list:
 
 def _why(err: Exception) -> object:
     """What to say about ``err``; an ``OSError`` (from a TZID looked up as a file) names
-    a server path, so it is not quoted."""
-    return "a TZID that is no time zone name" if isinstance(err, OSError) else err
+    a server path, so it is not quoted; errors the parser did not mean say their type."""
+    if isinstance(err, OSError):
+        return "a TZID that is no time zone name"
+    return err if isinstance(err, ValueError) else f"{type(err).__name__}: {err}"
 
 
 def _uid(event: icalendar.Event) -> str:

@@ -368,3 +368,14 @@ def test_time_zone_name_too_long_for_a_file_name(tmp_path):
     err = strict_error(ingest_meetings, path)
     assert err.reason == "unparseable calendar" and err.value == "a TZID that is no time zone name"
     assert "site-packages" not in str(err)
+
+
+def test_component_begun_and_ended_under_different_names(tmp_path):
+    path = tmp_path / "c.ics"
+    zone = (
+        "BEGIN:VTIEZONE\r\nTZID:X\r\nBEGIN:STANDARD\r\nDTSTART:16010101T000000\r\n"
+        "TZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+    )
+    path.write_bytes(calendar(GOOD).replace(b"BEGIN:VEVENT", zone.encode() + b"BEGIN:VEVENT", 1))
+    err = strict_error(ingest_meetings, path)
+    assert err.reason == "unparseable calendar" and err.value.startswith("AttributeError")
