@@ -2,9 +2,9 @@
 
 Usage::
 
-    python bench/analysis_jobs.py --people 10000 100000 --seed 1              # with networkx
-    python bench/analysis_jobs.py --people 10000 100000 --seed 1 --skip-nx    # ours only
-    python bench/analysis_jobs.py --people 100000 --nx-budget 900
+    python bench/analysis_jobs.py --people 10000 100000 --cache /tmp/bench-cache     # with networkx
+    python bench/analysis_jobs.py --people 100000 --skip-nx --repeat 3 --cache /tmp/bench-cache
+    python bench/analysis_jobs.py --people 100000 --nx-budget 900 --threads 1
 
 Input. A synthetic organisation, built without the ingest pipeline:
 :class:`ingest.records.Person` records (teams of 10, departments of 100, one
@@ -13,34 +13,43 @@ records over the 12 months of 2025 (distinct (source, target, channel, month)
 buckets; e-mail, meeting, ticket), from a seeded ``random.Random``. Activity
 is Pareto(2.5), capped at 60; most contact stays in the team. Distinct pairs
 are drawn until the undirected person graph has 10 edges per person (1M pairs
-at 100k). ``web.jobs.Data`` is then built as ``web.jobs.load`` does
-(:func:`analysis.strength.tie_strengths`, :func:`analysis.build.strength_graph`),
-without a store: that is the "load" row.
+and 4.8M monthly ties at 100k). Generating 100k people takes about a minute:
+``--cache DIR`` keeps the ties as compact columns and reuses them.
 
-Ours. Each job of ``web.jobs.RUNNERS`` runs in a fresh child process forked
-after Data was built (``multiprocessing``, "fork"). Its time is
-``time.perf_counter`` around the call; "+MiB" is the child's peak RSS
-(``getrusage(RUSAGE_SELF).ru_maxrss``, which starts at the RSS inherited at
-the fork) minus its RSS just before the job: the memory the job needs on
-top of the loaded data, including copy-on-write copies of touched pages.
-One more child runs all nine jobs in a row, like ``web.jobs.run_all`` without
-the store: its wall time and absolute peak RSS are the "one process" line.
+Ours, end to end ("whole run"): in a child process, Tie records are made one
+at a time from the cached columns (as a store's ``ties()`` yields them),
+streamed into :class:`analysis.ties.TieTable` (``web.jobs.load`` without the
+store), then ``web.jobs.analyse`` runs the nine jobs as ``web.jobs.run_all``
+does, with its helper process on large graphs. Reported: wall time (best of
+``--repeat``), CPU time of the process and its helper, peak RSS of each
+(``ru_maxrss``; the helper's ``VmHWM`` sampled from /proc). Making the records
+("records", timed alone in another child) is the store's share and is
+subtracted from the headline figure (the store's own read is benchmarked by
+``bench/store_write.py``).
+
+Ours, per row: "load" is the same streaming load here (less the records);
+"betweenness" the sampled betweenness and constraint the brokers and roles
+jobs share (in ``run_all`` it runs in the helper process); then every job of
+``web.jobs.RUNNERS`` in a fresh child forked after that (``multiprocessing``
+"fork"), best of ``--repeat``: wall and CPU seconds and "+MiB", the child's
+peak RSS above its RSS at the fork.
 
 networkx. The same questions answered the plain networkx way on the same
 graph (converted once to ``nx.Graph`` with ``weight`` and ``distance = 1/weight``;
 conversion time reported on the "load" row), each in a forked child:
 
-* strength: plain event counts summed per pair from the ties (a graph build);
+* strength: plain event counts summed per pair from the Tie records;
 * liaison: IT-unit block sums by hand + ``nx.bipartite.hopcroft_karp_matching``;
 * isolation: E-I per team by hand with ``nx.cut_size`` (no permutation test);
 * brokers: ``nx.constraint`` (all nodes), ``nx.effective_size``,
-  ``nx.betweenness_centrality(k=500, seed, weight="distance")`` (same k as ours);
+  ``nx.betweenness_centrality(k=500, seed, weight="distance")``;
 * communities: one ``nx.community.louvain_communities`` run + sklearn NMI;
 * risk: ``nx.articulation_points`` + ``nx.node_connectivity`` per team pair and
   per IT-unit pair, on a sample of pairs, extrapolated to all tied pairs;
 * introductions: ``nx.adamic_adar_index`` over the same candidates (untied IT x
   business pairs at distance 2);
-* compare: two half-year count graphs, E-I per team in each (no bootstrap);
+* compare: two half-year count graphs from the Tie records, E-I per team in
+  each (no bootstrap);
 * roles: networkx features (degree, strength, clustering, constraint,
   betweenness k=512) + scikit-learn k-means as ours.
 
@@ -51,27 +60,32 @@ reported time is the per-source time times k, marked "extrapolated". The
 budget is per size; jobs that start after it ran out are skipped.
 
 Threads. ``--threads N`` caps OpenMP/BLAS threads (threadpoolctl) in every
-process. Use ``--threads 1`` on a shared 2-core box: scikit-learn's k-means
-(roles) runs OpenMP with 2 threads by default and, when another process keeps
-one core busy, takes seconds instead of milliseconds per fit.
+process. Use ``--threads 1`` on a shared 2-core box.
 
-Also: sampled vs exact betweenness (ours, ``exact_max=0`` vs exact) on sizes up
-to 20k people: Pearson, Spearman and top-50 overlap. Prints a table per size
-and one JSON line. Read every time as +/-10-30 % (perf-baselines.md).
+Also: the jobs' sampled betweenness (sources spread over teams, and uniform
+sources for comparison) against exact betweenness, on sizes up to 20k
+people: Pearson, Spearman, top-20 and top-50 overlap. Prints a table per size
+(with the load average before and after, the machine being shared) and one
+JSON line. Read every time as +/-10-30 % (perf-baselines.md), more when the
+load average is above 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import heapq
 import json
 import math
 import multiprocessing as mp
+import os
 import platform
 import random
 import resource
 import sys
+import tempfile
+import threading
 import time
 import traceback
 from bisect import bisect
@@ -79,6 +93,7 @@ from collections import Counter
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from dataclasses import field
@@ -101,12 +116,11 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis import brokerage  # noqa: E402
-from analysis.build import strength_graph  # noqa: E402
-from analysis.strength import tie_strengths  # noqa: E402
+from analysis.ties import TieTable  # noqa: E402
 from ingest.records import Channel  # noqa: E402
 from ingest.records import Person  # noqa: E402
 from ingest.records import Tie  # noqa: E402
+from web import jobs  # noqa: E402
 from web.jobs import RUNNERS  # noqa: E402
 from web.jobs import Data  # noqa: E402
 
@@ -280,12 +294,88 @@ def make_ties(org: Org, people: list[Person], rng: random.Random) -> list[Tie]:
     return maker.ties
 
 
-def build_data(people: list[Person], ties: list[Tie], seed: int) -> Data:
-    """``web.jobs.load`` without the store: composite strengths and the strength graph."""
-    at = max((t.last_seen for t in ties), default=datetime.now(UTC))
-    graph = strength_graph(people, tie_strengths(ties, at=at))
-    months = sorted({t.month for t in ties if t.month})
-    return Data(people, ties, at, months, graph, seed)
+CACHE_VERSION = 1
+
+
+def cache_path(cache: Path, n: int, seed: int) -> Path:
+    """Where the generated ties of one size and seed are kept."""
+    return cache / f"org-{n}-seed{seed}-v{CACHE_VERSION}.npz"
+
+
+def save_ties(path: Path, people: list[Person], ties: list[Tie]) -> None:
+    """The ties as compact columns (person indices, codes, epoch seconds)."""
+    index = {p.key: i for i, p in enumerate(people)}
+    channel = {c: k for k, c in enumerate(CHANNELS)}
+    months = sorted({t.month for t in ties})
+    month = {m: k for k, m in enumerate(months)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        source=np.fromiter((index[t.source] for t in ties), np.int32, len(ties)),
+        target=np.fromiter((index[t.target] for t in ties), np.int32, len(ties)),
+        channel=np.fromiter((channel[t.channel] for t in ties), np.int8, len(ties)),
+        count=np.fromiter((t.count for t in ties), np.int32, len(ties)),
+        weight=np.fromiter((t.weight for t in ties), np.float64, len(ties)),
+        first=np.fromiter((t.first_seen.timestamp() for t in ties), np.int64, len(ties)),
+        last=np.fromiter((t.last_seen.timestamp() for t in ties), np.int64, len(ties)),
+        month=np.fromiter((month[t.month] for t in ties), np.int8, len(ties)),
+        months=np.asarray(months),
+    )
+    tmp.replace(path)
+
+
+def cached_columns(path: Path) -> dict[str, np.ndarray]:
+    """The columns saved by :func:`save_ties`."""
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+def tie_records(people: list[Person], columns: dict[str, np.ndarray]) -> Iterator[Tie]:
+    """Tie records made one at a time from cached columns, as a store's ``ties()`` yields them."""
+    keys = [p.key for p in people]
+    months = columns["months"].tolist()
+    stamps: dict[int, datetime] = {}
+
+    def when(seconds: int) -> datetime:
+        found = stamps.get(seconds)
+        if found is None:
+            found = stamps[seconds] = datetime.fromtimestamp(seconds, UTC)
+        return found
+
+    size = len(columns["source"])
+    for start in range(0, size, RECORD_CHUNK):  # a chunk of Python values at a time
+        part = (columns[k][start : start + RECORD_CHUNK].tolist() for k in COLUMNS)
+        for s, t, c, count, weight, first, last, m in zip(*part, strict=True):
+            yield Tie(keys[s], keys[t], CHANNELS[c], count, weight, when(first), when(last),
+                      months[m])  # fmt: skip
+
+
+RECORD_CHUNK = 100_000
+
+
+COLUMNS = ("source", "target", "channel", "count", "weight", "first", "last", "month")
+
+
+def organisation(n: int, seed: int, cache: Path | None) -> tuple[Org, list[Person], dict, float]:
+    """People and tie columns of ``n`` people: generated, or read from the cache when there."""
+    org = Org(n, round(n * IT_SHARE))
+    people = make_people(org)
+    path = cache_path(cache, n, seed) if cache else None
+    if path is not None and path.exists():
+        return org, people, cached_columns(path), 0.0
+    started = time.perf_counter()
+    ties = make_ties(org, people, random.Random(seed))
+    generated = time.perf_counter() - started
+    path = path or Path(tempfile.mkdtemp(prefix="bench-ties-")) / "ties.npz"
+    save_ties(path, people, ties)
+    del ties
+    return org, people, cached_columns(path), generated
+
+
+def load_data(people: list[Person], columns: dict, seed: int) -> Data:
+    """``web.jobs.load`` without a store: Tie records streamed into columns, then strengths and graph."""
+    return jobs.from_table(TieTable.from_ties(people, tie_records(people, columns)), seed=seed)
 
 
 def describe(org: Org, data: Data) -> dict[str, Any]:
@@ -294,12 +384,13 @@ def describe(org: Org, data: Data) -> dict[str, Any]:
     team = np.asarray(g.vs["team"], dtype=object)
     edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     inside = team[edges[:, 0]] == team[edges[:, 1]]
-    counts = np.asarray(g.es["count"], dtype=float)
+    table = data.table  # events per pair, in the graph's edge order (pairs of people, sorted)
+    counts = np.bincount(table.pair, table.count, len(table.pair_lo))[table.pair_hi < g.vcount()]
     degree = np.asarray(g.degree())
     return {
         "people": org.n,
         "it_people": org.n_it,
-        "ties": len(data.ties),
+        "ties": len(data.table),
         "pairs": g.ecount(),
         "max_degree": int(degree.max()),
         "components": len(g.connected_components()),
@@ -317,27 +408,37 @@ def rss_mib() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / MIB
 
 
-def peak_mib() -> float:
-    """Peak resident set size of this process (``ru_maxrss``, KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size (``ru_maxrss``, KiB on Linux) of this process or its children."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (user + system)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 @dataclass(slots=True)
 class Measured:
-    """One measured step: wall seconds, peak RSS above the start, absolute peak, extras."""
+    """One measured step: wall and CPU seconds, peak RSS above the start, absolute peak, extras."""
 
     seconds: float | None = None
     extra_mib: float | None = None
     peak_mib: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    cpu: float | None = None
 
 
 def in_fork(task: Callable[[], dict[str, Any] | None]) -> Measured:
     """Run ``task`` in a child forked from this process; its time and memory."""
     ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(task, sender), daemon=True)
+    child = ctx.Process(target=_child, args=(task, sender), daemon=False)
     child.start()
     sender.close()
     try:
@@ -352,6 +453,7 @@ def in_fork(task: Callable[[], dict[str, Any] | None]) -> Measured:
 
 def _child(task: Callable[[], dict[str, Any] | None], sender: Any) -> None:
     before = rss_mib()
+    cpu = cpu_seconds()
     started = time.perf_counter()
     try:
         info = task() or {}
@@ -361,21 +463,45 @@ def _child(task: Callable[[], dict[str, Any] | None], sender: Any) -> None:
     seconds = time.perf_counter() - started
     peak = peak_mib()
     sender.send({"seconds": seconds, "extra_mib": max(peak - before, 0.0), "peak_mib": peak,
-                 "info": info})  # fmt: skip
+                 "info": info, "cpu": cpu_seconds() - cpu})  # fmt: skip
+
+
+def best(runs: list[Measured]) -> Measured:
+    """The fastest of repeated measurements (each keeps its own memory figures)."""
+    done = [m for m in runs if m.seconds is not None]
+    if not done:
+        return runs[0]
+    fastest = min(done, key=lambda m: m.seconds)
+    fastest.info = {**fastest.info, "runs": [round(m.seconds, 2) for m in done]}
+    return fastest
 
 
 # -- ours -------------------------------------------------------------------------------------
 
 
-def run_ours(data: Data, *, one_process: bool) -> dict[str, Measured]:
-    """Every job alone in a fresh child; then, if asked, all nine in one child (key ``"all"``)."""
+def run_ours(data: Data, repeat: int) -> dict[str, Measured]:
+    """Shared betweenness, then every job alone in a fresh child (best of ``repeat``).
+
+    Betweenness is computed here before the children fork (the "betweenness"
+    row), so brokers and roles read it as they do after the helper process
+    of ``web.jobs.run_all`` has delivered it.
+    """
     measured = {}
-    for name, runner in RUNNERS.items():
+    print("  ours betweenness ...", file=sys.stderr, flush=True)
+    started, cpu = time.perf_counter(), cpu_seconds()
+    data.betweenness()
+    data.constraint()
+    measured["betweenness"] = Measured(time.perf_counter() - started, cpu=cpu_seconds() - cpu)
+    measured["betweenness"].info = {
+        "sources": len(data.shared["betweenness_sources"] or []) or "all"
+    }
+    gc.freeze()  # forked children then do not copy every page when the collector runs
+    for name in jobs.ORDER:
         print(f"  ours {name} ...", file=sys.stderr, flush=True)
-        measured[name] = in_fork(lambda runner=runner: _quiet(runner, data))
-    if one_process:
-        print("  ours all nine in one process ...", file=sys.stderr, flush=True)
-        measured["all"] = in_fork(lambda: _all_jobs(data))
+        measured[name] = best(
+            [in_fork(lambda runner=RUNNERS[name]: _quiet(runner, data)) for _ in range(repeat)]
+        )
+    gc.unfreeze()
     return measured
 
 
@@ -384,13 +510,75 @@ def _quiet(runner: Callable[[Any], Any], argument: Any) -> dict[str, Any]:
     return {}
 
 
-def _all_jobs(data: Data) -> dict[str, Any]:
+class ChildPeaks:
+    """Peak RSS (VmHWM) of this process's children, sampled from /proc while they live."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.peaks: dict[int, float] = {}
+        self.every = every
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> ChildPeaks:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _watch(self) -> None:
+        while not self.done.wait(self.every):
+            for pid in self._children():
+                try:
+                    with open(f"/proc/{pid}/status") as f:
+                        for line in f:
+                            if line.startswith("VmHWM:"):
+                                peak = int(line.split()[1]) / 1024
+                                self.peaks[pid] = max(self.peaks.get(pid, 0.0), peak)
+                except OSError:
+                    continue
+
+    @staticmethod
+    def _children() -> list[int]:
+        found = []
+        for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+            try:
+                found += [int(x) for x in (task / "children").read_text().split()]
+            except OSError:
+                continue
+        return found
+
+
+def whole_run(people: list[Person], columns: dict, seed: int) -> dict[str, Any]:
+    """``web.jobs.run_all`` without the store, from the Tie records on: in a child, timed and sized.
+
+    The records come from the cached columns one at a time, as from a store;
+    making them is the store's part and is timed separately (``records``).
+    """
+    started, cpu = time.perf_counter(), cpu_seconds()
+    data = load_data(people, columns, seed)
+    load_s, load_cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    load_peak = peak_mib()
     seconds = {}
-    for name, runner in RUNNERS.items():
-        started = time.perf_counter()
-        runner(data)
-        seconds[name] = round(time.perf_counter() - started, 3)
-    return {"seconds": seconds}
+    with ChildPeaks() as helpers:
+        for name, _, spent in jobs.analyse(data):
+            seconds[name] = round(spent, 2)
+    return {
+        "load_seconds": round(load_s, 2),
+        "load_cpu": round(load_cpu, 2),
+        "load_peak_mib": round(load_peak),
+        "job_seconds": seconds,
+        "helper_peak_mib": round(max(helpers.peaks.values(), default=0.0)),
+        "helper": data.graph.ecount() > jobs.LARGE_PAIRS and (os.cpu_count() or 1) > 1,
+        "settings": dataclasses.asdict(data.settings),
+    }
+
+
+def records_only(people: list[Person], columns: dict) -> dict[str, Any]:
+    """Just making the Tie records (what a store's ``ties()`` costs at least)."""
+    count = sum(1 for _ in tie_records(people, columns))
+    return {"records": count}
 
 
 # -- networkx ---------------------------------------------------------------------------------
@@ -419,6 +607,7 @@ class NxInput:
     data: Data
     budget: Budget
     seed: int
+    records: Callable[[], Iterator[Tie]]  # the monthly Tie records, as a store yields them
 
 
 @dataclass(slots=True)
@@ -457,7 +646,7 @@ def to_networkx(graph: ig.Graph) -> nx.Graph:
 def nx_strength(x: NxInput) -> Outcome:
     """Plain counts: events summed per unordered pair, as a weighted nx.Graph, and node strength."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    for t in x.data.ties:
+    for t in x.records():
         if t.source != t.target:
             counts[(t.source, t.target) if t.source < t.target else (t.target, t.source)] += t.count
     g = nx.Graph()
@@ -690,7 +879,7 @@ def nx_compare(x: NxInput) -> Outcome:
     months = x.data.months
     halves = (set(months[: (len(months) + 1) // 2]), set(months[(len(months) + 1) // 2 :]))
     a, b = (
-        _count_graph((t for t in x.data.ties if t.month in h), x.data.people, x.graph)
+        _count_graph((t for t in x.records() if t.month in h), x.data.people, x.graph)
         for h in halves
     )
     teams = _members(x.graph, "team")
@@ -771,72 +960,89 @@ def run_networkx(x: NxInput) -> dict[str, Measured]:
 # -- sampled vs exact betweenness ---------------------------------------------------------------
 
 
-def betweenness_check(graph: ig.Graph, seed: int) -> dict[str, Any]:
-    """Ours sampled (k=500 sources) against exact: correlations and top-50 overlap."""
+def betweenness_check(data: Data, seed: int) -> dict[str, Any]:
+    """The jobs' sampled betweenness (and uniform sources) against exact: errors and top overlaps."""
+    from analysis import brokerage
+
+    graph = data.graph
     started = time.perf_counter()
-    sampled = brokerage.betweenness(graph, seed=seed, exact_max=0)
-    sampled_s = time.perf_counter() - started
-    started = time.perf_counter()
-    exact = brokerage.betweenness(graph, seed=seed, exact_max=graph.vcount() + 1)
+    exact = brokerage.betweenness(graph, exact_max=graph.vcount() + 1)
     exact_s = time.perf_counter() - started
     names = list(exact)
-    x = np.asarray([sampled[v] for v in names])
     y = np.asarray([exact[v] for v in names])
-    top_x = set(np.argsort(-x, kind="stable")[:TOP].tolist())
-    top_y = set(np.argsort(-y, kind="stable")[:TOP].tolist())
-    return {
-        "people": graph.vcount(),
-        "k": BROKER_K,
-        "sampled_seconds": round(sampled_s, 2),
-        "exact_seconds": round(exact_s, 2),
-        "pearson": round(float(stats.pearsonr(x, y)[0]), 4),
-        "spearman": round(float(stats.spearmanr(x, y)[0]), 4),
-        f"top{TOP}_overlap": len(top_x & top_y),
-    }
+    out = {"people": graph.vcount(), "exact_seconds": round(exact_s, 2)}
+    k = data.settings.betweenness_sources
+    for label, strata in (("strata", data.settings.betweenness_strata), ("uniform", None)):
+        started = time.perf_counter()
+        sampled = brokerage.betweenness(graph, k=k, seed=seed, strata=strata)
+        spent = time.perf_counter() - started
+        x = np.asarray([sampled[v] for v in names])
+        top = {m: len(_top(x, m) & _top(y, m)) for m in (20, TOP)}
+        out[label] = {"k": k, "seconds": round(spent, 2),
+                      "pearson": round(float(stats.pearsonr(x, y)[0]), 4),
+                      "spearman": round(float(stats.spearmanr(x, y)[0]), 4),
+                      "top20_overlap": top[20], f"top{TOP}_overlap": top[TOP]}  # fmt: skip
+    return out
+
+
+def _top(values: np.ndarray, count: int) -> set[int]:
+    return set(np.argsort(-values, kind="stable")[:count].tolist())
 
 
 # -- one size ---------------------------------------------------------------------------------
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (the machine is shared)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Generate, load, measure ours (and networkx) for ``n`` people."""
-    print(f"{n:,} people: generating ...", file=sys.stderr, flush=True)
-    org = Org(n, round(n * IT_SHARE))
-    rng = random.Random(args.seed)
-    started = time.perf_counter()
-    people = make_people(org)
-    ties = make_ties(org, people, rng)
-    generate_s = time.perf_counter() - started
+    """Generate (or read the cache), load, measure ours (and networkx) for ``n`` people."""
+    print(f"{n:,} people: generating or reading the cache ...", file=sys.stderr, flush=True)
+    org, people, columns, generate_s = organisation(n, args.seed, args.cache)
+    result: dict[str, Any] = {
+        "generate_seconds": round(generate_s, 2),
+        "load_before": load_average(),
+    }
+    print("  Tie records alone ...", file=sys.stderr, flush=True)
+    result["records"] = best(
+        [in_fork(lambda: records_only(people, columns)) for _ in range(args.repeat)]
+    )
+    print("  whole run in one process ...", file=sys.stderr, flush=True)
+    result["whole"] = best(
+        [in_fork(lambda: whole_run(people, columns, args.seed)) for _ in range(args.repeat)]
+    )
+    print("  load here ...", file=sys.stderr, flush=True)
     gc.collect()
-    before_rss, before_peak = rss_mib(), peak_mib()
-    print(f"  load ({len(ties):,} ties) ...", file=sys.stderr, flush=True)
-    started = time.perf_counter()
-    data = build_data(people, ties, args.seed)
-    load = Measured(time.perf_counter() - started)
-    gc.collect()
-    load.peak_mib = peak_mib()
-    load.extra_mib = max(load.peak_mib, rss_mib()) - before_rss
-    load.info = {"rss_before_mib": round(before_rss), "rss_after_mib": round(rss_mib()),
-                 "peak_before_mib": round(before_peak)}  # fmt: skip
-    gc.freeze()  # forked children then do not copy every page when the collector runs
-    result: dict[str, Any] = {"org": describe(org, data), "generate_seconds": round(generate_s, 2)}
-    result["ours"] = {"load": load, **run_ours(data, one_process=n <= args.one_process_max)}
+    before_rss = rss_mib()
+    started, cpu = time.perf_counter(), cpu_seconds()
+    data = load_data(people, columns, args.seed)
+    load = Measured(time.perf_counter() - started, cpu=cpu_seconds() - cpu)
+    load.info = {"rss_before_mib": round(before_rss), "rss_after_mib": round(rss_mib())}
+    result["org"] = describe(org, data)
+    result["ours"] = {"load": load, **run_ours(data, args.repeat)}
     if n <= CHECK_MAX and not args.skip_check:
         print("  betweenness sampled vs exact ...", file=sys.stderr, flush=True)
-        result["betweenness_check"] = betweenness_check(data.graph, args.seed)
+        result["betweenness_check"] = betweenness_check(data, args.seed)
     if not args.skip_nx:
-        result["networkx"] = bench_networkx(data, args)
-    gc.unfreeze()
+        result["networkx"] = bench_networkx(data, people, columns, args)
+    result["load_after"] = load_average()
     return result
 
 
-def bench_networkx(data: Data, args: argparse.Namespace) -> dict[str, Measured]:
+def bench_networkx(
+    data: Data, people: list[Person], columns: dict, args: argparse.Namespace
+) -> dict[str, Measured]:
     """Measure the conversion in a child, convert here, then run the baselines under the budget."""
     print("  networkx conversion ...", file=sys.stderr, flush=True)
     convert = in_fork(lambda: _quiet(to_networkx, data.graph))
     graph = to_networkx(data.graph)
     budget = Budget(time.perf_counter() + args.nx_budget)
-    measured = {"load": convert, **run_networkx(NxInput(graph, data, budget, args.seed))}
+    x = NxInput(graph, data, budget, args.seed, lambda: tie_records(people, columns))
+    gc.freeze()
+    measured = {"load": convert, **run_networkx(x)}
+    gc.unfreeze()
     del graph
     gc.collect()
     return measured
@@ -845,7 +1051,7 @@ def bench_networkx(data: Data, args: argparse.Namespace) -> dict[str, Measured]:
 # -- output -----------------------------------------------------------------------------------
 
 
-ROWS = ("load", *RUNNERS)
+ROWS = ("load", "betweenness", *RUNNERS)
 
 
 def _nx_seconds(m: Measured) -> float | None:
@@ -863,42 +1069,51 @@ def table(n: int, result: dict[str, Any]) -> str:
     ours, theirs = result["ours"], result.get("networkx", {})
     lines = [
         f"\n== {n:,} people: {result['org']['pairs']:,} pairs, {result['org']['ties']:,} monthly ties "
-        f"(generated in {result['generate_seconds']} s) ==",
-        f"{'job':<14}{'ours s':>9}{'ours +MiB':>11}{'nx s':>11}{'nx +MiB':>9}  note",
+        f"(load average before {result['load_before']}, after {result['load_after']}) ==",
+        f"{'job':<14}{'ours s':>9}{'ours cpu':>10}{'ours +MiB':>11}{'nx s':>12}{'nx +MiB':>9}  note",
     ]
     for row in ROWS:
         a, b = ours[row], theirs.get(row, Measured())
-        note = "; ".join(
-            b.info.get("notes", [])
-            + ([b.error] if b.error else [])
-            + ([a.error] if a.error else [])
-        )
+        note = "; ".join(b.info.get("notes", []) + ([b.error] if b.error else [])
+                         + ([a.error] if a.error else []))  # fmt: skip
         if row == "load":
-            note = "ours: tie_strengths + strength_graph; nx: igraph -> nx.Graph conversion"
+            note = ("ours: Tie records -> columns -> strengths -> graph, less making the records; "
+                    "nx: igraph -> nx.Graph conversion")  # fmt: skip
+        if row == "betweenness":
+            note = (f"ours: {a.info.get('sources')} sources spread over teams (+ constraint), shared "
+                    "by brokers and roles; nx: inside brokers and roles")  # fmt: skip
         mark = "*" if b.info.get("extrapolated") else ""
-        lines.append(f"{row:<14}{_cell(a.seconds):>9}{_cell(a.extra_mib, 0):>11}"
-                     f"{_cell(_nx_seconds(b)) + mark:>11}{_cell(b.extra_mib, 0):>9}  {note}")  # fmt: skip
+        lines.append(f"{row:<14}{_cell(_ours_seconds(result, row)):>9}{_cell(a.cpu):>10}"
+                     f"{_cell(a.extra_mib, 0):>11}{_cell(_nx_seconds(b)) + mark:>12}"
+                     f"{_cell(b.extra_mib, 0):>9}  {note}")  # fmt: skip
     lines += _totals(result)
     return "\n".join(lines)
 
 
+def _ours_seconds(result: dict[str, Any], row: str) -> float | None:
+    m = result["ours"][row]
+    if row == "load":
+        return max(m.seconds - result["records"].seconds, 0.0) if m.seconds is not None else None
+    return m.seconds
+
+
 def totals(result: dict[str, Any]) -> dict[str, Any]:
-    """Total seconds and process peak RSS of ours (and the networkx total)."""
-    ours, theirs = result["ours"], result.get("networkx", {})
-    jobs = {r: ours[r] for r in RUNNERS}
-    heaviest = max(jobs, key=lambda r: jobs[r].peak_mib or 0.0)
-    out = {
-        "ours_jobs_seconds": round(sum(m.seconds or 0.0 for m in jobs.values()), 2),
-        "ours_seconds": round(ours["load"].seconds + sum(m.seconds or 0.0 for m in jobs.values()), 2),
-        "ours_rss_loaded_mib": ours["load"].info["rss_after_mib"],
-        "ours_load_peak_mib": round(ours["load"].peak_mib),
-        "ours_job_peak_mib": round(jobs[heaviest].peak_mib or 0.0),
-        "ours_job_peak_job": heaviest,
-        "ours_process_peak_mib": round(max(ours["load"].peak_mib, jobs[heaviest].peak_mib or 0.0)),
-    }  # fmt: skip
-    if "all" in ours:
-        out["ours_one_process_seconds"] = round(ours["all"].seconds or 0.0, 2)
-        out["ours_one_process_peak_mib"] = round(ours["all"].peak_mib or 0.0)
+    """End-to-end figures of ours (one process plus its helper) and the networkx total."""
+    whole, records, theirs = result["whole"], result["records"], result.get("networkx", {})
+    out: dict[str, Any] = {"records_seconds": round(records.seconds or 0.0, 2)}
+    if whole.seconds is not None:
+        out.update({
+            "ours_seconds": round(whole.seconds - (records.seconds or 0.0), 2),
+            "ours_seconds_with_records": round(whole.seconds, 2),
+            "ours_cpu_seconds": round(whole.cpu or 0.0, 2),
+            "ours_peak_mib": round(whole.peak_mib or 0.0),
+            "ours_helper_peak_mib": whole.info.get("helper_peak_mib"),
+            "ours_runs": whole.info.get("runs"),
+            "ours_job_seconds": whole.info.get("job_seconds"),
+            "ours_load_seconds": whole.info.get("load_seconds"),
+            "ours_settings": whole.info.get("settings"),
+        })  # fmt: skip
+    out["ours_sum_of_rows"] = round(sum(_ours_seconds(result, r) or 0.0 for r in ROWS), 2)
     if theirs:
         out["nx_seconds"] = round(sum(_nx_seconds(m) or 0.0 for m in theirs.values()), 1)
         out["nx_measured_seconds"] = round(sum(m.seconds or 0.0 for m in theirs.values()), 1)
@@ -911,18 +1126,17 @@ def _totals(result: dict[str, Any]) -> list[str]:
     t = totals(result)
     nx_total = f"{t['nx_seconds']:.2f}" if "nx_seconds" in t else "-"
     lines = [
-        f"{'total':<14}{t['ours_seconds']:>9.2f}{'':>11}{nx_total:>11}",
-        "* extrapolated (see note). +MiB: peak RSS of the job's forked child above its RSS at the "
-        "fork (the loaded data it inherited is not counted).",
-        f"ours: load + nine jobs = {t['ours_seconds']} s; RSS with Data loaded "
-        f"{t['ours_rss_loaded_mib']} MiB; peak RSS {t['ours_process_peak_mib']} MiB "
-        f"(generate+load {t['ours_load_peak_mib']}, heaviest job {t['ours_job_peak_job']} "
-        f"{t['ours_job_peak_mib']})",
+        f"{'sum of rows':<14}{t['ours_sum_of_rows']:>9.2f}{'':>21}{nx_total:>12}",
+        "* extrapolated (see note). Per row: best of the runs, each job in a child forked after "
+        "load; +MiB: its peak RSS above the RSS at the fork.",
     ]
-    if "ours_one_process_seconds" in t:
+    if "ours_seconds" in t:
         lines.append(
-            f"ours, all nine jobs in one process after load: {t['ours_one_process_seconds']} s, "
-            f"peak RSS {t['ours_one_process_peak_mib']} MiB"
+            f"ours, whole run in one process (web.jobs.analyse after load, helper process "
+            f"{'on' if result['whole'].info.get('helper') else 'off'}): {t['ours_seconds']} s wall "
+            f"(best of {t['ours_runs']}), {t['ours_cpu_seconds']} s CPU with the helper; peak RSS "
+            f"{t['ours_peak_mib']} MiB, helper {t['ours_helper_peak_mib']} MiB; making the Tie "
+            f"records (the store's part) {t['records_seconds']} s more"
         )
     if "nx_seconds" in t:
         lines.append(
@@ -932,12 +1146,14 @@ def _totals(result: dict[str, Any]) -> list[str]:
         )
     check = result.get("betweenness_check")
     if check:
-        lines.append(
-            f"betweenness, ours sampled k={check['k']} vs exact at {check['people']:,}: "
-            f"Pearson {check['pearson']}, Spearman {check['spearman']}, top-{TOP} overlap "
-            f"{check[f'top{TOP}_overlap']}/{TOP} (sampled {check['sampled_seconds']} s, "
-            f"exact {check['exact_seconds']} s)"
-        )
+        for label in ("strata", "uniform"):
+            c = check[label]
+            lines.append(
+                f"betweenness, {c['k']} sources ({'spread over teams' if label == 'strata' else 'uniform'}) "
+                f"vs exact at {check['people']:,}: Pearson {c['pearson']}, Spearman {c['spearman']}, "
+                f"top-20 overlap {c['top20_overlap']}/20, top-{TOP} {c[f'top{TOP}_overlap']}/{TOP} "
+                f"({c['seconds']} s; exact {check['exact_seconds']} s)"
+            )
     return lines
 
 
@@ -945,23 +1161,23 @@ def jsonable(result: dict[str, Any]) -> dict[str, Any]:
     """Measured records as plain dicts with rounded numbers."""
 
     def one(m: Measured, networkx: bool) -> dict[str, Any]:
+        seconds = _nx_seconds(m) if networkx else m.seconds
         out = {
-            "seconds": round(_nx_seconds(m), 3) if networkx and m.seconds is not None else
-            (round(m.seconds, 3) if m.seconds is not None else None),
+            "seconds": None if seconds is None else round(seconds, 3),
+            "cpu": None if m.cpu is None else round(m.cpu, 3),
             "extra_mib": None if m.extra_mib is None else round(m.extra_mib),
             "peak_mib": None if m.peak_mib is None else round(m.peak_mib),
-        }  # fmt: skip
+        }
         if networkx and m.info.get("extrapolated"):
             out["extrapolated"] = True
-        if m.info.get("notes"):
-            out["notes"] = m.info["notes"]
-        if m.info.get("seconds"):
-            out["job_seconds"] = m.info["seconds"]
+        for key in ("notes", "runs", "sources"):
+            if m.info.get(key):
+                out[key] = m.info[key]
         if m.error:
             out["error"] = m.error
         return out
 
-    out = {k: v for k, v in result.items() if k not in ("ours", "networkx")}
+    out = {k: v for k, v in result.items() if k not in ("ours", "networkx", "whole", "records")}
     out["ours"] = {k: one(m, False) for k, m in result["ours"].items()}
     if "networkx" in result:
         out["networkx"] = {k: one(m, True) for k, m in result["networkx"].items()}
@@ -973,12 +1189,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cache", type=Path, help="keep generated ties here and reuse them")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of ours per step; best kept")
     parser.add_argument("--skip-nx", action="store_true", help="ours only (quick)")
     parser.add_argument("--nx-budget", type=float, default=900.0,
                         help="seconds for the whole networkx baseline of one size")  # fmt: skip
     parser.add_argument("--skip-check", action="store_true", help="no sampled-vs-exact betweenness")
-    parser.add_argument("--one-process-max", type=int, default=CHECK_MAX,
-                        help="also run all nine jobs in one process up to this many people")  # fmt: skip
     parser.add_argument("--threads", type=int, help="cap OpenMP/BLAS threads (threadpoolctl)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
