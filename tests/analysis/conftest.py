@@ -126,3 +126,42 @@ def email_eu_core(shared: Path) -> tuple[list[Person], list[Tie]]:
     ]
     ends = (folder / "email-Eu-core.txt").read_text().split()
     return people, ties_from_pairs(list(zip(ends[::2], ends[1::2], strict=True)))
+
+
+def moderate_organisation(people: int = 2000, seed: int = 3) -> ig.Graph:
+    """A synthetic organisation for accuracy tests of the approximations (seeded).
+
+    Teams of 10 in departments of 100 (the first department is IT); each
+    person ties to about four team mates, two department colleagues and one
+    anyone, with lognormal strengths. Names, teams, departments and ``is_it``
+    as on the jobs' strength graph.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ids = np.arange(people)
+    team, department = ids // 10, ids // 100
+    pairs = set()
+    for person in range(people):
+        for pool, count in ((team, 4), (department, 2)):
+            mates = np.flatnonzero(pool == pool[person])
+            for other in rng.choice(mates, count).tolist():
+                pairs.add((min(person, other), max(person, other)))
+        other = int(rng.integers(people))
+        pairs.add((min(person, other), max(person, other)))
+    edges = sorted(p for p in pairs if p[0] != p[1])
+    g = ig.Graph(n=people, edges=edges)
+    g.vs["name"] = [f"p{i:05d}" for i in range(people)]
+    g.vs["department"] = [f"D{d:03d}" for d in department.tolist()]
+    g.vs["team"] = [
+        f"D{d:03d}/T{t:04d}" for d, t in zip(department.tolist(), team.tolist(), strict=True)
+    ]
+    g.vs["is_it"] = (department == 0).tolist()
+    g.es["weight"] = rng.lognormal(0.0, 1.0, len(edges)).tolist()
+    return g
+
+
+@pytest.fixture(scope="session")
+def moderate() -> ig.Graph:
+    """:func:`moderate_organisation` with 2,000 people."""
+    return moderate_organisation()

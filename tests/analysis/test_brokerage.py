@@ -15,10 +15,13 @@ import pytest
 
 from analysis.brokerage import Role
 from analysis.brokerage import betweenness
+from analysis.brokerage import betweenness_sources
 from analysis.brokerage import brokerage_roles
 from analysis.brokerage import constraint
 from analysis.brokerage import effective_size
 from analysis.brokerage import efficiency
+from analysis.brokerage import scaled_betweenness
+from analysis.brokerage import subset_betweenness
 from analysis.build import person_digraph
 from ingest.records import Channel
 from ingest.records import Person
@@ -331,3 +334,46 @@ def test_two_paths_are_enumerated_in_blocks_with_the_same_counts(monkeypatch):
     monkeypatch.setattr(brokerage, "PATH_BLOCK", 50)
     monkeypatch.setattr(brokerage, "BITMAP_BYTES", 16)
     assert brokerage_roles(g) == whole
+
+
+def test_sampled_betweenness_error_against_exact_on_a_moderate_organisation(moderate):
+    """The stated error of sampling: 200 of 2,000 people as sources, spread over teams."""
+    from scipy import stats
+
+    exact = betweenness(moderate, exact_max=moderate.vcount())
+    y = np.array(list(exact.values()))
+    top = set(np.argsort(-y)[:20].tolist())
+    found = {}
+    for strata in ("team", None):
+        pearson = []
+        for seed in (1, 2, 3):
+            sampled = betweenness(moderate, k=200, seed=seed, strata=strata)
+            x = np.array([sampled[v] for v in exact])
+            pearson.append(stats.pearsonr(x, y)[0])
+            if strata:
+                assert stats.spearmanr(x, y)[0] > 0.94
+                assert len(set(np.argsort(-x)[:20].tolist()) & top) >= 13
+        found[strata] = float(np.mean(pearson))
+    assert found["team"] > 0.95 and found[None] > 0.93
+    assert found["team"] > found[None]  # spreading the sources over teams helps
+
+
+def test_sources_spread_over_teams_hit_every_person_with_the_same_chance(moderate):
+    hits = np.zeros(moderate.vcount())
+    for seed in range(400):
+        hits[betweenness_sources(moderate, k=100, seed=seed, strata="team")] += 1
+    assert hits.mean() == pytest.approx(400 * 100 / moderate.vcount())
+    assert hits.std() < 3 * (400 * 0.05 * 0.95) ** 0.5  # binomial spread, no favourites
+    teams = {}
+    for v in betweenness_sources(moderate, k=200, seed=1, strata="team"):
+        teams[moderate.vs[v]["team"]] = teams.get(moderate.vs[v]["team"], 0) + 1
+    assert len(teams) == 200  # one source per team of 10
+
+
+def test_subset_betweenness_from_arrays_equals_the_graph_call(moderate):
+    sources = betweenness_sources(moderate, k=50, seed=4, strata="team")
+    edges = np.asarray(moderate.get_edgelist())
+    lengths = 1.0 / np.asarray(moderate.es["weight"])
+    raw = subset_betweenness(moderate.vcount(), edges, lengths, sources, directed=False)
+    values = scaled_betweenness(raw, sources, directed=False)
+    assert values.tolist() == list(betweenness(moderate, k=50, seed=4, strata="team").values())

@@ -159,3 +159,13 @@ def test_edge_cases_give_clear_results():
         leiden_communities(ig.Graph(directed=True))
     with pytest.raises(ValueError, match="length"):
         partition_agreement([0, 1], [0])
+
+
+def test_fewer_iterations_cost_little_modularity_on_a_moderate_organisation(moderate):
+    """The large-graph setting (3 runs of 2 iterations) against 10 runs to convergence."""
+    full = leiden_communities(moderate, seed=1)
+    quick = leiden_communities(moderate, seed=1, n_runs=3, n_iterations=2)
+    assert (quick.seeds, quick.iterations, full.iterations) == ((1, 2, 3), 2, -1)
+    assert quick.modularity <= full.modularity + 1e-9
+    assert quick.modularity > 0.99 * full.modularity
+    assert partition_agreement(quick.membership, full.membership).nmi > 0.9

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import igraph as ig
 import networkx as nx
@@ -267,3 +268,20 @@ def test_demo_risk_flags_the_liaison():
     cutting = {p for p, r in risk.items() if any(x.after == 0 for x in r.it_units)}
     assert cutting == {liaison}  # precision and recall 1
     assert rank_key_people(risk.values())[0].person == liaison
+
+
+def test_bulk_matchings_equal_one_matching_at_a_time():
+    import numpy as np
+
+    from analysis.risk import matching_sizes
+
+    rng = random.Random(1)
+    for _ in range(200):
+        graphs = rng.randrange(1, 6)
+        ties = [
+            (rng.randrange(graphs), rng.randrange(8), rng.randrange(8))
+            for _ in range(rng.randrange(40))
+        ]
+        block, left, right = (np.array([t[i] for t in ties], dtype=np.int64) for i in range(3))
+        expected = [disjoint_paths((a, b) for g, a, b in ties if g == k) for k in range(graphs)]
+        assert matching_sizes(block, left, right, graphs).tolist() == expected

@@ -111,3 +111,21 @@ def test_demo_brokers_share_the_broker_role():
     assert r.roles[cluster].name == "broker"
     found = {p for p, c in r.labels.items() if c == cluster}
     assert len(found & brokers) / len(found) >= 0.75  # precision (recall is 1 above)
+
+
+def test_kmeans_on_a_sample_finds_the_same_roles(moderate):
+    """The large-graph setting: k-means fitted on a sample, everyone labelled by nearest centroid."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from analysis.brokerage import betweenness
+
+    between = betweenness(moderate, k=200, seed=1, strata="team")
+    full = role_clusters(moderate, seed=1, betweenness=between)
+    sampled = role_clusters(moderate, seed=1, betweenness=between, fit_sample=1000)
+    assert [r.name for r in sampled.roles] == [r.name for r in full.roles]
+    names = moderate.vs["name"]
+    assert (
+        adjusted_rand_score([full.labels[v] for v in names], [sampled.labels[v] for v in names])
+        > 0.8
+    )
+    assert sampled == role_clusters(moderate, seed=1, betweenness=between, fit_sample=1000)
