@@ -449,6 +449,9 @@ class TaskRunner:
         finally:
             beating.set()
             beat.join()
+            from web import cache
+
+            cache.clear(self.app)  # this process's pages see the new data at once
             try:
                 progress.flush()
                 if not self.db.finish_task(
