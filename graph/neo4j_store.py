@@ -529,11 +529,12 @@ def _merge_ties(tx: neo4j.Transaction, columns: EventColumns) -> tuple[int, neo4
     members: dict[str, list[int]] = {}
     for row, bucket in enumerate(buckets):
         members.setdefault(bucket, []).append(row)
-    ledgers = {r["key"]: set(r["events"]) for r in tx.run(cypher.EXISTING_TIES, keys=list(members))}
+    existing = tx.run(cypher.EXISTING_TIES, keys=list(members))
+    # Keys and lengths of the ledgers as read: ADD_TO_TIES relies on the length.
+    ledgers = {r["key"]: (set(r["events"]), len(r["events"])) for r in existing}
     creates, updates = [], []
     for bucket, rows in members.items():
-        ledger = ledgers.get(bucket)
-        if ledger is None:
+        if bucket not in ledgers:
             first = rows[0]
             times = [stamps[i] for i in rows]
             creates.append({
@@ -543,13 +544,14 @@ def _merge_ties(tx: neo4j.Transaction, columns: EventColumns) -> tuple[int, neo4
                 "first": min(times), "last": max(times), "events": [keys[i] for i in rows],
             })  # fmt: skip
         else:
+            ledger, length = ledgers[bucket]
             fresh = [
                 {"key": keys[i], "ts": stamps[i], "weight": weights[i]}
                 for i in rows
                 if keys[i] not in ledger
             ]
             if fresh:
-                updates.append({"key": bucket, "events": fresh})
+                updates.append({"key": bucket, "seen": length, "events": fresh})
     added = sum(row["count"] for row in creates)
     if updates:
         added += tx.run(cypher.ADD_TO_TIES, rows=updates).single(strict=True)["added"]
