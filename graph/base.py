@@ -32,6 +32,7 @@ from datetime import timezone
 from enum import StrEnum
 from hashlib import blake2b
 from itertools import islice
+from itertools import repeat
 from operator import attrgetter
 from operator import eq
 from typing import Any
@@ -637,7 +638,8 @@ def _fast_columns(batch: Sequence[Interaction]) -> tuple[list[Any], ...] | None:
     if low < -SAFE_EPOCH or high >= SAFE_EPOCH:
         return None
     bounds, labels = _month_starts(low, high)
-    months = [labels[bisect_right(bounds, second) - 1] for second in seconds]
+    # bisect_right(bounds, s) is 1 for the first month: labels[0] is never used.
+    months = list(map(labels.__getitem__, map(bisect_right, repeat(bounds), seconds)))
     channels = list(map(values.__getitem__, channels))
     keys = _event_keys(channels, refs, sources, targets)
     if kinds != {float}:
@@ -663,10 +665,14 @@ def _event_keys(
 
 
 def _month_starts(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Epoch seconds and ``YYYY-MM`` labels of the UTC months from ``low`` to ``high``."""
+    """Epoch seconds and ``YYYY-MM`` labels of the UTC months from ``low`` to ``high``.
+
+    The labels start with a placeholder, so that ``labels[bisect_right(bounds, t)]``
+    is the month of ``t``.
+    """
     first = datetime.fromtimestamp(math.floor(low), UTC)
     year, month = first.year, first.month
-    bounds, labels = [], []
+    bounds, labels = [], [""]
     while True:
         start = datetime(year, month, 1, tzinfo=UTC).timestamp()
         if start > high:

@@ -27,7 +27,6 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -214,7 +213,7 @@ DELETE FROM score WHERE
 class EmbeddedStore:
     """A :class:`graph.base.Store` on a SQLite file (``":memory:"`` for tests)."""
 
-    def __init__(self, path: str | Path, *, batch_size: int = 50_000) -> None:
+    def __init__(self, path: str | Path, *, batch_size: int = 100_000) -> None:
         self.batch_size = batch_size
         if str(path) == ":memory:":
             # A named shared-cache database, so every thread sees the same data.
@@ -682,36 +681,33 @@ def _insert_events(conn: sqlite3.Connection, columns: EventColumns) -> None:
 def _tie_rows(columns: EventColumns) -> Iterator[tuple]:
     """Sum events per pair, channel and month: count, weight, first and last second.
 
-    Rows come in key order. Everything here is a flat list or a dict of
-    strings and numbers: no tuple per event for the garbage collector to chase.
+    Rows come in key order, one at a time (executemany frees each before
+    the next), and each bucket's weights are summed in call order.
     """
     sources, targets, channels, months = (
         columns.sources, columns.targets, columns.channels, columns.months,
     )  # fmt: skip
+    stamps, weights = columns.stamps, columns.weights
+    # A string per bucket, not a tuple: nothing for the garbage collector.
     buckets = list(map("\x1f".join, zip(sources, targets, channels, months, strict=True)))
-    counts = Counter(buckets)
-    # The first row of each bucket supplies its key columns.
-    first_row = dict(zip(reversed(buckets), range(len(buckets) - 1, -1, -1), strict=True))
-    low: dict[str, int] = {}
-    high: dict[str, int] = {}
-    weight: dict[str, float] = {}
-    for bucket, stamp, value in zip(buckets, columns.stamps, columns.weights, strict=True):
-        if bucket in low:
-            if stamp < low[bucket]:
-                low[bucket] = stamp
-            elif stamp > high[bucket]:
-                high[bucket] = stamp
-            weight[bucket] += value
+    current, first, count, weight, low, high = None, 0, 0, 0.0, 0, 0
+    for row in sorted(range(len(buckets)), key=buckets.__getitem__):
+        if buckets[row] != current:
+            if current is not None:
+                yield (sources[first], targets[first], channels[first], months[first],
+                       count, weight, low, high)  # fmt: skip
+            current, first, count = buckets[row], row, 1
+            weight, low, high = weights[row], stamps[row], stamps[row]
         else:
-            low[bucket] = high[bucket] = stamp
-            weight[bucket] = value
-    order = sorted(first_row)
-    rows = [first_row[b] for b in order]
-    return zip(
-        *_pick(rows, sources, targets, channels, months),
-        *_pick(order, counts, weight, low, high),
-        strict=True,
-    )
+            count += 1
+            weight += weights[row]
+            if stamps[row] < low:
+                low = stamps[row]
+            elif stamps[row] > high:
+                high = stamps[row]
+    if current is not None:
+        yield (sources[first], targets[first], channels[first], months[first],
+               count, weight, low, high)  # fmt: skip
 
 
 def _pick(order: list, *columns: Sequence | Mapping) -> list[list]:
