@@ -142,7 +142,10 @@ def test_wrong_files_are_explained_on_the_page(data_server, browser, tmp_path):
     browser.get(data_server + "/data")
     browser.find_element(By.ID, "upload-file").send_keys(str(empty))
     browser.find_element(By.ID, "upload-submit").click()
-    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "upload-status").text)
+    # the status says "Sending …" first, then the server's answer
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.ID, "upload-status").text.strip() not in ("", "Sending …")
+    )
     status = browser.find_element(By.ID, "upload-status")
     assert "empty.mbox is empty" in status.text
     assert "error" in status.get_attribute("class")
