@@ -138,7 +138,8 @@ def run_atheris(name: str, runs: int) -> dict[str, object]:
             Path(corpus, f"seed-{number}").write_bytes(sample)
         started = time.perf_counter()
         child = subprocess.run(
-            [sys.executable, __file__, "--atheris-child", name, f"-runs={runs}", "-max_len=65536", corpus],
+            [sys.executable, __file__, "--atheris-child", name, f"-runs={runs}", "-max_len=65536",
+             f"-artifact_prefix={corpus}/", corpus],
             capture_output=True,
             text=True,
             cwd=ROOT,

@@ -222,7 +222,8 @@ def decoded_text(value: object) -> str:
         return text
     try:
         return str(make_header(decode_header(text)))
-    except (HeaderParseError, CharsetError, LookupError, UnicodeError):
+    # ValueError: undecodable bytes (UnicodeError) or a NUL in the charset name
+    except (HeaderParseError, CharsetError, LookupError, ValueError):
         return text  # cosmetic field only: the raw text is a faithful fallback
 
 

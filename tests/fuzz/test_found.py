@@ -379,3 +379,9 @@ def test_component_begun_and_ended_under_different_names(tmp_path):
     path.write_bytes(calendar(GOOD).replace(b"BEGIN:VEVENT", zone.encode() + b"BEGIN:VEVENT", 1))
     err = strict_error(ingest_meetings, path)
     assert err.reason == "unparseable calendar" and err.value.startswith("AttributeError")
+
+
+def test_encoded_word_with_a_nul_in_its_charset_name():
+    outcome = parse(b"From: =?ut\x00f-8?q?Ada?= <ada@example.com>\n" + DATE)
+    assert isinstance(outcome, mail.MailHeader)
+    assert outcome.sender.address == "ada@example.com"
