@@ -132,8 +132,8 @@ class Neo4jStore:
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
-        """Create the named constraints and indexes (idempotent)."""
-        for statement in cypher.CONSTRAINTS:
+        """Create the named constraints, indexes and property keys (idempotent)."""
+        for statement in (*cypher.CONSTRAINTS, *cypher.PROPERTY_KEYS):
             self._run(statement, "ensure schema")
 
     def close(self) -> None:
