@@ -29,6 +29,8 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT snapshot_version IF NOT EXISTS FOR (s:Snapshot) REQUIRE (s.kind, s.version) IS UNIQUE",
     "CREATE CONSTRAINT ticket_ref IF NOT EXISTS FOR (t:Ticket) REQUIRE (t.system, t.ref) IS UNIQUE",
     "CREATE CONSTRAINT interacts_key IF NOT EXISTS FOR ()-[r:INTERACTS]-() REQUIRE r.key IS UNIQUE",
+    # marks of erased or opted-out keys (see "erasure marks" below)
+    "CREATE CONSTRAINT erased_key IF NOT EXISTS FOR (e:Erased) REQUIRE e.key IS UNIQUE",
     # Do not add an index on INTERACTS.month: with one, the planner answers a
     # MERGE on (channel, month) by seeking every tie of the month, which made
     # 1M-event loads quadratic. The unique key above gives MERGE a point seek.
@@ -38,6 +40,9 @@ CONSTRAINTS: tuple[LiteralString, ...] = (
 # up front, so the first load into an empty database plans without
 # "property key does not exist" warnings in the log.
 PROPERTY_KEYS: tuple[LiteralString, ...] = ("CALL db.createProperty('events')",)
+
+# Everything ``ensure_schema`` runs, in order.
+SCHEMA: tuple[LiteralString, ...] = (*CONSTRAINTS, *PROPERTY_KEYS)
 
 UPSERT_PEOPLE: LiteralString = """
 UNWIND $rows AS row
@@ -343,11 +348,6 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS
 # (:Erased {key, at}) marks the key of an erased or opted-out person (or an
 # alias or name token of one): writes of people and interactions leave marked
 # keys out. ``at`` is when the mark was made, in epoch seconds.
-
-ERASED_KEY: LiteralString = (
-    "CREATE CONSTRAINT erased_key IF NOT EXISTS FOR (e:Erased) REQUIRE e.key IS UNIQUE"
-)
-CONSTRAINTS = (*CONSTRAINTS, ERASED_KEY)
 
 MARK_ERASED: LiteralString = """
 UNWIND $keys AS key

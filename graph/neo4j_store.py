@@ -133,7 +133,7 @@ class Neo4jStore:
 
     def ensure_schema(self) -> None:
         """Create the named constraints, indexes and property keys (idempotent)."""
-        for statement in (*cypher.CONSTRAINTS, *cypher.PROPERTY_KEYS):
+        for statement in cypher.SCHEMA:
             self._run(statement, "ensure schema")
 
     def close(self) -> None:
