@@ -21,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web import auth
     from web import cli
     from web import compare
+    from web import compress
     from web import data
     from web import errors
     from web import exports
@@ -48,4 +49,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     cli.init_app(app)
     auth.init_app(app)  # login everywhere, roles, CSRF, security headers, audit, `user` commands
+    compress.init_app(app)  # gzip for clients that accept it (runs before the hooks above)
     return app
