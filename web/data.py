@@ -1,7 +1,8 @@
 """Data: upload exports, see ingest runs and their reports, start analysis, follow job progress.
 
 Uploads are saved under ``DATA_DIR/uploads/<upload id>/`` (file names made
-safe with :func:`werkzeug.utils.secure_filename`) and ingested by a
+safe with :func:`werkzeug.utils.secure_filename`; the folder is deleted when
+the ingest ends unless ``KEEP_UPLOADS`` is set) and ingested by a
 background task through the same :func:`web.cli.ingest_files` the ``ingest``
 command uses; analysis runs the same :func:`web.cli.analyse` as ``analyze``.
 Both answer ``202`` with the task to poll (:mod:`web.tasks`).
@@ -371,8 +372,18 @@ def run_upload(params: dict[str, Any], progress: tasks.Progress) -> dict[str, An
     (a saved path or ``None``). A worker process must see the same
     ``DATA_DIR`` as the web process that saved the files.
     """
+    folder = _upload_folder(params["upload"])
+    try:
+        return _ingest_upload(params, folder, progress)
+    finally:
+        if not current_app.config["KEEP_UPLOADS"]:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ingest_upload(
+    params: dict[str, Any], folder: Path, progress: tasks.Progress
+) -> dict[str, Any]:
     upload_id, kind = params["upload"], params["kind"]
-    folder = _upload_folder(upload_id)
     saved = [_inside(Path(name), folder) for name in params["files"]]
     mapping = _inside(Path(params["mapping"]), folder) if params.get("mapping") else None
     paths = [_unpacked(path, progress) if _is_zip(path) else path for path in saved]

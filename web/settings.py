@@ -60,6 +60,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("UPLOAD_ZIP_MAX_FILES", 500_000, "Most files a zipped maildir upload may hold."),
     Setting(
+        "KEEP_UPLOADS",
+        False,
+        "Keep uploaded files after their ingest; by default they are deleted when the ingest "
+        "ends, since exports may hold message bodies and only metadata is kept.",
+    ),
+    Setting(
         "ACCOUNTS_PATH",
         None,
         "App database of users and the audit log; default `instance/accounts.sqlite3`.",

@@ -90,9 +90,8 @@ def test_uploaded_mbox_is_ingested_with_the_pipelines_counts(enron_app, client, 
     assert task["result"]["files"] == [{"file": "enron-sample.mbox", "run": run}]
     assert task["result"]["kept"] == run["kept"]
 
-    [saved] = (Path(enron_app.config["DATA_DIR"]) / "uploads" / task["result"]["upload"]).iterdir()
-    assert saved.name == "enron-sample.mbox"
-    assert saved.read_bytes() == ENRON_MBOX.read_bytes()
+    # the upload (which may hold message bodies) is deleted once its ingest ends
+    assert not (Path(enron_app.config["DATA_DIR"]) / "uploads" / task["result"]["upload"]).exists()
     with enron_app.app_context():
         assert get_store().counts().as_dict() == reference_counts
 
@@ -183,6 +182,7 @@ def test_tasks_api_lists_newest_first_and_shows_one(enron_app, client):
 
 
 def test_file_names_are_made_safe_and_stay_in_the_upload_folder(enron_app, client, tmp_path):
+    enron_app.config["KEEP_UPLOADS"] = True
     task = finished(
         enron_app,
         upload(client, "email", (ENRON_MBOX, "../../outside.mbox"), (ENRON_MBOX, "outside.mbox")),
@@ -273,6 +273,7 @@ def zipped(folder: Path, target: Path, extra: dict[str, bytes] | None = None) ->
 
 
 def test_zipped_maildir_is_unpacked_and_ingested(enron_app, client, tmp_path):
+    enron_app.config["KEEP_UPLOADS"] = True
     maildir = DATA / "enron-maildir"
     archive = zipped(maildir, tmp_path / "enron-maildir.zip", {"__MACOSX/._x": b"junk"})
     task = finished(enron_app, upload(client, "email", (archive, "enron-maildir.zip")))
@@ -300,7 +301,7 @@ def test_zipped_maildir_is_unpacked_and_ingested(enron_app, client, tmp_path):
     ],
 )
 def test_unsafe_zips_fail_and_leave_nothing(tmp_path, config, extra, message):
-    app = make_app(tmp_path, **config)
+    app = make_app(tmp_path, KEEP_UPLOADS=True, **config)
     try:
         archive = zipped(DATA / "enron-maildir", tmp_path / "mail.zip", extra)
         task = finished(app, upload(app.test_client(), "email", (archive, "mail.zip")))
@@ -469,3 +470,29 @@ def test_a_worker_without_the_upload_folder_fails_the_task_clearly(tmp_path):
         for app in (web, elsewhere):
             tasks.shutdown(app)
             close_store(app)
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_uploads_are_deleted_when_their_ingest_ends_unless_kept(tmp_path, keep):
+    app = make_app(tmp_path, KEEP_UPLOADS=keep)
+    try:
+        client = app.test_client()
+        good = finished(app, upload(client, "email", (ENRON_MBOX, "enron-sample.mbox")))
+        archive = zipped(DATA / "enron-maildir", tmp_path / "mail.zip", {"../x.eml": b"x"})
+        bad = finished(app, upload(client, "email", (archive, "mail.zip")))
+        assert (good["state"], bad["state"]) == ("done", "failed")
+        uploads = Path(app.config["DATA_DIR"]) / "uploads"
+        left = sorted(p.name for p in uploads.iterdir())
+        if keep:
+            assert len(left) == 2
+            kept = [p.name for p in (uploads / good["result"]["upload"]).iterdir()]
+            assert kept == ["enron-sample.mbox"]
+            saved = uploads / good["result"]["upload"] / "enron-sample.mbox"
+            assert saved.read_bytes() == ENRON_MBOX.read_bytes()
+        else:
+            assert left == []
+        with app.app_context():
+            assert get_store().counts().as_dict()["people"] > 0  # the ingest itself was kept
+    finally:
+        tasks.shutdown(app)
+        close_store(app)
