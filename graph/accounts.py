@@ -34,6 +34,7 @@ import json
 import re
 import secrets
 import sqlite3
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import closing
 from contextlib import contextmanager
@@ -122,6 +123,11 @@ CREATE TABLE IF NOT EXISTS task (
     user TEXT NOT NULL DEFAULT '',
     worker TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS login_failure (
+    key TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failure_key ON login_failure (key, at);
 CREATE INDEX IF NOT EXISTS task_state ON task (state, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS task_one_running ON task (state) WHERE state = 'running';
 """
@@ -471,6 +477,33 @@ class Accounts:
         """Note that the user logged in now."""
         with self._connect() as conn:
             conn.execute("UPDATE account SET last_login = ? WHERE id = ?", (_now(), user_id))
+
+    # -- failed logins ----------------------------------------------------------------------
+
+    def login_failures(self, keys: Iterable[str], since: float) -> dict[str, list[float]]:
+        """When failed logins under each key happened after ``since``, oldest first."""
+        found: dict[str, list[float]] = {key: [] for key in keys}
+        with self._connect() as conn:
+            for key in found:
+                rows = conn.execute(
+                    "SELECT at FROM login_failure WHERE key = ? AND at > ? ORDER BY at",
+                    (key, since),
+                )
+                found[key] = [at for (at,) in rows]
+        return found
+
+    def add_login_failure(self, keys: Iterable[str], at: float, *, forget_before: float) -> None:
+        """Count a failed login under each key at ``at``; drop failures before ``forget_before``."""
+        with self._connect() as conn:
+            conn.execute("DELETE FROM login_failure WHERE at < ?", (forget_before,))
+            conn.executemany(
+                "INSERT INTO login_failure (key, at) VALUES (?, ?)", [(k, at) for k in keys]
+            )
+
+    def forget_login_failures(self, key: str) -> None:
+        """Forget every failed login under ``key``."""
+        with self._connect() as conn:
+            conn.execute("DELETE FROM login_failure WHERE key = ?", (key,))
 
     # -- the audit log ----------------------------------------------------------------------
 

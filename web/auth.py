@@ -14,8 +14,8 @@ working), the login time (a login lasts
 database on every request, so a new role or a disabled account takes effect
 at the next request.
 
-Failed logins are counted per user name and per client address in memory
-(per server process; a restart forgets them): after ``LOGIN_ATTEMPTS``
+Failed logins are counted per user name and per client address in the app
+database (shared by every server process): after ``LOGIN_ATTEMPTS``
 failures within ``LOGIN_WINDOW_MINUTES`` the login form answers 429 with
 ``Retry-After`` until the oldest failure leaves the window.
 """
@@ -25,9 +25,7 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterable
 from datetime import timedelta
@@ -62,58 +60,42 @@ WRONG = "Wrong user name or password."
 
 
 class LoginLimiter:
-    """Counts failed logins per key in a sliding window (in memory, thread-safe).
+    """Counts failed logins per key in a sliding window, in the app database.
 
-    >>> limiter = LoginLimiter(2, 60, clock=lambda: 0.0)
-    >>> limiter.failed(["ip:1"]); limiter.retry_after(["ip:1"])
-    0
-    >>> limiter.failed(["ip:1"]); limiter.retry_after(["ip:1"])
-    60
+    The count lives in the accounts database, so every server process (and
+    a restart) sees the same failures. ``clock`` gives epoch seconds.
     """
 
     def __init__(
-        self, attempts: int, window_seconds: float, *, clock: Callable[[], float] = time.monotonic
+        self,
+        attempts: int,
+        window_seconds: float,
+        store: Accounts,
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.attempts = attempts
         self.window = window_seconds
+        self.store = store
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        found = self._failures.get(key, deque())
-        while found and found[0] <= now - self.window:
-            found.popleft()
-        if not found:
-            self._failures.pop(key, None)
-        return found
 
     def retry_after(self, keys: Iterable[str]) -> int:
         """Seconds until a login under ``keys`` may be tried again (0: now)."""
         now = self.clock()
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                found = self._recent(key, now)
-                if len(found) >= self.attempts:
-                    wait = max(wait, found[-self.attempts] + self.window - now)
+        for found in self.store.login_failures(keys, now - self.window).values():
+            if len(found) >= self.attempts:
+                wait = max(wait, found[-self.attempts] + self.window - now)
         return math.ceil(wait)
 
     def failed(self, keys: Iterable[str]) -> None:
         """Count one failed login under each key."""
         now = self.clock()
-        with self._lock:
-            for key in keys:
-                found = self._recent(key, now)
-                found.append(now)
-                self._failures[key] = found
-                while len(found) > self.attempts:
-                    found.popleft()
+        self.store.add_login_failure(keys, now, forget_before=now - self.window)
 
     def forget(self, key: str) -> None:
         """Forget the failures under ``key`` (after a successful login)."""
-        with self._lock:
-            self._failures.pop(key, None)
+        self.store.forget_login_failures(key)
 
 
 def limiter_keys(name: str, ip: str) -> list[str]:
@@ -298,7 +280,9 @@ def init_app(app: Flask) -> None:
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(config["SESSION_HOURS"]))
     app.extensions[ACCOUNTS_KEY] = Accounts(config["ACCOUNTS_PATH"])
     app.extensions[LIMITER_KEY] = LoginLimiter(
-        int(config["LOGIN_ATTEMPTS"]), float(config["LOGIN_WINDOW_MINUTES"]) * 60
+        int(config["LOGIN_ATTEMPTS"]),
+        float(config["LOGIN_WINDOW_MINUTES"]) * 60,
+        app.extensions[ACCOUNTS_KEY],
     )
     app.extensions[policy.AUTH_KEY] = True
     app.register_blueprint(bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.accounts import Accounts
 from tests.security.helpers import PASSWORD
 from tests.security.helpers import form_token
 from tests.security.helpers import make_user
@@ -74,9 +75,21 @@ def test_limits_come_from_settings(tmp_path):
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) <= 60
 
 
-def test_limiter_forgets_old_failures():
+def test_the_count_is_shared_by_every_process_on_the_same_accounts(tmp_path):
+    # two apps on one accounts database stand for two server processes
+    first, second = secure_app(tmp_path), secure_app(tmp_path)
+    make_user(first, "ann", "viewer")
+    for app in (first, second, first, second, first):
+        assert attempt(app, "ann", "wrong password").status_code == 401
+    assert attempt(second, "ann", PASSWORD).status_code == 429
+    assert attempt(first, "ann", PASSWORD).status_code == 429
+    # a restart (a new app) does not forget either
+    assert attempt(secure_app(tmp_path), "ann", PASSWORD).status_code == 429
+
+
+def test_limiter_forgets_old_failures(tmp_path):
     now = [0.0]
-    limiter = LoginLimiter(3, 10, clock=lambda: now[0])
+    limiter = LoginLimiter(3, 10, Accounts(tmp_path / "accounts.sqlite3"), clock=lambda: now[0])
     for step in range(3):
         now[0] = step
         limiter.failed(["k"])
@@ -84,3 +97,7 @@ def test_limiter_forgets_old_failures():
     now[0] = 10.5  # the first failure (at 0) has left the window
     assert limiter.retry_after(["k"]) == 0
     assert limiter.retry_after(["other"]) == 0
+    limiter.failed(["k"])  # at 10.5: drops the failures before 0.5 from the database
+    assert limiter.store.login_failures(["k"], -1) == {"k": [1.0, 2.0, 10.5]}
+    limiter.forget("k")
+    assert limiter.store.login_failures(["k"], -1) == {"k": []}

@@ -37,6 +37,8 @@ def make(tmp_path):
     made = []
 
     def build(**config):
+        # these tests look at what lands in the upload folder, so it is kept after the ingest
+        config = {"KEEP_UPLOADS": True, **config}
         app = apps.make_app(tmp_path, INTERNAL_DOMAINS=["example.com"], **config)
         made.append(app)
         return app
