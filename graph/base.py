@@ -40,6 +40,8 @@ from typing import Protocol
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from graph.errors import InvalidInput
 from ingest.records import Channel
 from ingest.records import IngestRun
@@ -48,6 +50,7 @@ from ingest.records import Person
 from ingest.records import Team
 from ingest.records import TicketFact
 from ingest.records import Tie
+from ingest.records import TieColumns
 from ingest.records import event_key
 
 T = TypeVar("T")
@@ -203,6 +206,23 @@ class Store(Protocol):
         by_month: bool = False,
     ) -> Iterator[Tie]:
         """Aggregated ties in a window of whole months, ordered by pair and channel."""
+        ...
+
+    def tie_columns(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        channels: Iterable[Channel] | None = None,
+    ) -> TieColumns:
+        """The monthly ties of a window as columns: ``ties(by_month=True)`` without records.
+
+        Same rows in the same order, read in one consistent snapshot, with
+        person keys and months given once and referred to by integer codes
+        (see :class:`~ingest.records.TieColumns`). For analysis at scale,
+        where millions of :class:`~ingest.records.Tie` objects would cost
+        more than the analysis.
+        """
         ...
 
     def write_scores(self, subject: Subject, scores: Mapping[str, Mapping[str, float]]) -> int:
@@ -402,6 +422,100 @@ def month_of(when: datetime) -> str:
     """``YYYY-MM`` of an aware datetime, in UTC."""
     utc = when.astimezone(UTC)
     return f"{utc.year:04d}-{utc.month:02d}"
+
+
+class TieColumnsBuilder:
+    """Monthly ties gathered a chunk at a time into :class:`~ingest.records.TieColumns`.
+
+    Keys, channel values and month labels arrive as text and leave as
+    integer codes, mapped at C speed while they are known ones. Seed it
+    with the keys expected (the people's, sorted) so that it rarely meets
+    a new one.
+
+    >>> builder = TieColumnsBuilder(["a", "b"])
+    >>> builder.add(["b", "a"], ["c", "b"], ["email", "ticket"], ["2025-02", "2025-01"],
+    ...             [1, 2], [1.0, 0.5], [60, 0], [120, 30])
+    >>> columns = builder.columns(sort=True)
+    >>> columns.keys, columns.months, columns.source.tolist(), columns.last_seen.tolist()
+    (('a', 'b', 'c'), ('2025-01', '2025-02'), [0, 1], [30000000, 120000000])
+    """
+
+    _DTYPES = (np.int32, np.int32, np.int8, np.int32, np.int64, np.float64, np.int64, np.int64)
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        self._keys: dict[str, int] = {}
+        for key in keys:
+            self._keys.setdefault(key, len(self._keys))
+        self._months: dict[str, int] = {}
+        self._channels = {channel.value: code for code, channel in enumerate(TieColumns.CHANNELS)}
+        # chunks of each column, in TieColumns order
+        self._chunks: list[list[np.ndarray]] = [[] for _ in self._DTYPES]
+
+    def add(
+        self,
+        sources: Sequence[str],
+        targets: Sequence[str],
+        channels: Sequence[str],
+        months: Sequence[str],
+        counts: Sequence[int],
+        weights: Sequence[float],
+        first_seen: Sequence[int],
+        last_seen: Sequence[int],
+    ) -> None:
+        """One chunk of rows, a sequence per field; times in whole seconds since the epoch."""
+        size = len(sources)
+        try:
+            ids = [_codes(self._keys, sources, size), _codes(self._keys, targets, size)]
+        except KeyError:
+            for key in (*sources, *targets):
+                self._keys.setdefault(key, len(self._keys))
+            ids = [_codes(self._keys, sources, size), _codes(self._keys, targets, size)]
+        try:
+            month = _codes(self._months, months, size)
+        except KeyError:
+            for label in months:
+                self._months.setdefault(label, len(self._months))
+            month = _codes(self._months, months, size)
+        chunk = (
+            *ids, np.fromiter(map(self._channels.__getitem__, channels), np.int8, size), month,
+            # contiguous copies: a view would keep the caller's chunk (and its text) alive
+            np.ascontiguousarray(counts, dtype=np.int64),
+            np.ascontiguousarray(weights, dtype=np.float64),
+            np.asarray(first_seen, dtype=np.int64) * 1_000_000,
+            np.asarray(last_seen, dtype=np.int64) * 1_000_000,
+        )  # fmt: skip
+        for column, part in zip(self._chunks, chunk, strict=True):
+            column.append(part)
+
+    def columns(self, *, sort: bool = False) -> TieColumns:
+        """Everything added, codes renumbered to sorted keys and months; ``sort``: rows in key order."""
+        keys, key_code = _sorted_codes(self._keys)
+        months, month_code = _sorted_codes(self._months)
+        columns = []
+        for chunks, dtype in zip(self._chunks, self._DTYPES, strict=True):
+            columns.append(np.concatenate(chunks) if chunks else np.zeros(0, dtype))
+            chunks.clear()  # each column's chunks let go once joined
+        columns[0], columns[1], columns[3] = (
+            key_code[columns[0]], key_code[columns[1]], month_code[columns[3]],
+        )  # fmt: skip
+        if sort and len(columns[0]):
+            order = np.lexsort((columns[3], columns[2], columns[1], columns[0]))
+            columns = [column[order] for column in columns]
+        return TieColumns(keys, months, *columns)
+
+
+def _codes(known: Mapping[str, int], values: Sequence[str], size: int) -> np.ndarray:
+    return np.fromiter(map(known.__getitem__, values), np.int32, size)
+
+
+def _sorted_codes(codes: Mapping[str, int]) -> tuple[list[str], np.ndarray]:
+    """Names sorted, and each provisional code's position among them."""
+    names = sorted(codes)
+    position = np.zeros(len(codes), dtype=np.int32)
+    position[np.fromiter(map(codes.__getitem__, names), np.int64, len(names))] = np.arange(
+        len(names)
+    )
+    return names, position
 
 
 def window_months(since: date | None, until: date | None) -> tuple[str | None, str | None]:

@@ -196,6 +196,26 @@ RETURN a.key AS source, b.key AS target, r.channel AS channel, r.month AS month,
 ORDER BY source, target, channel, month
 """
 
+# The rows of TIES_BY_MONTH as one record per source person, a list per field
+# (the lists line up: they collect the same rows), unordered: a few values per
+# tie on the wire instead of a record each. Person by person, so the server
+# never holds every tie at once.
+TIE_COLUMNS: LiteralString = """
+MATCH (a:Person)
+CALL (a) {
+  MATCH (a)-[r:INTERACTS]->(b:Person)
+  WHERE ($since IS NULL OR r.month >= $since) AND ($until IS NULL OR r.month < $until)
+    AND r.channel IN $channels
+  RETURN collect(b.key) AS targets, collect(r.channel) AS channels, collect(r.month) AS months,
+         collect(r.count) AS counts, collect(r.weight) AS weights,
+         collect(r.first_seen.epochSeconds) AS first_seen,
+         collect(r.last_seen.epochSeconds) AS last_seen
+}
+WITH a, targets, channels, months, counts, weights, first_seen, last_seen
+WHERE size(targets) > 0
+RETURN a.key AS source, targets, channels, months, counts, weights, first_seen, last_seen
+"""
+
 WRITE_PERSON_SCORES: LiteralString = """
 UNWIND $rows AS row
 MATCH (p:Person {key: row.key})

@@ -35,8 +35,11 @@ from contextlib import contextmanager
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from graph.base import ChannelCount
 from graph.base import Erasure
@@ -46,6 +49,7 @@ from graph.base import Purge
 from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
+from graph.base import TieColumnsBuilder
 from graph.base import channel_values
 from graph.base import check_fact
 from graph.base import check_keys
@@ -71,6 +75,7 @@ from ingest.records import Person
 from ingest.records import Team
 from ingest.records import TicketFact
 from ingest.records import Tie
+from ingest.records import TieColumns
 from ingest.records import team_key
 
 SCHEMA = """
@@ -185,6 +190,24 @@ WHERE (:since IS NULL OR month >= :since) AND (:until IS NULL OR month < :until)
 GROUP BY source, target, channel{group}
 ORDER BY source, target, channel{group}
 """
+
+# The rows of TIES_WINDOW by month, before any sum: each bucket is one row already.
+TIE_ROWS = """
+SELECT source, target, channel, month, count, weight, first_seen, last_seen
+FROM tie
+WHERE (:since IS NULL OR month >= :since) AND (:until IS NULL OR month < :until)
+  AND channel IN (SELECT value FROM json_each(:channels))
+ORDER BY source, target, channel, month
+"""
+
+PERSON_KEYS = "SELECT key FROM person ORDER BY key"
+
+# One row of TIE_ROWS, for numpy.fromiter: no Python record per row.
+TIE_ROW = np.dtype([
+    ("source", object), ("target", object), ("channel", object), ("month", object),
+    ("count", np.int64), ("weight", np.float64), ("first_seen", np.int64), ("last_seen", np.int64),
+])  # fmt: skip
+TIE_CHUNK = 65_536
 
 
 UPSERT_SCORE = """
@@ -407,6 +430,24 @@ class EmbeddedStore:
                 source, target, Channel(channel), count, weight, _utc(first), _utc(last), month
             )
 
+    def tie_columns(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        channels: Iterable[Channel] | None = None,
+    ) -> TieColumns:
+        """The monthly ties of a window as columns, read in one transaction."""
+        low, high = window_months(since, until)
+        params = {"since": low, "until": high, "channels": _json_list(channel_values(channels))}
+        conn = self._conn()
+        with _one_snapshot(conn):
+            builder = TieColumnsBuilder(key for (key,) in conn.execute(PERSON_KEYS))
+            cursor = conn.execute(TIE_ROWS, params)
+            while len(chunk := np.fromiter(islice(cursor, TIE_CHUNK), TIE_ROW)):
+                builder.add(*(chunk[name] for name in TIE_ROW.names))
+        return builder.columns()
+
     # -- scores, erasure, counts --------------------------------------------------------
 
     def write_scores(self, subject: Subject, scores: Mapping[str, Mapping[str, float]]) -> int:
@@ -621,6 +662,20 @@ class EmbeddedStore:
                 "erased",
             ):
                 conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+@contextmanager
+def _one_snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """Several reads in one read transaction (or in the one already open)."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 def _erased(conn: sqlite3.Connection) -> set[str]:

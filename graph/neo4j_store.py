@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 from typing import LiteralString
 from typing import TypeVar
@@ -37,6 +38,7 @@ from graph.base import Purge
 from graph.base import Snapshot
 from graph.base import StoreCounts
 from graph.base import Subject
+from graph.base import TieColumnsBuilder
 from graph.base import channel_values
 from graph.base import check_fact
 from graph.base import check_keys
@@ -64,6 +66,7 @@ from ingest.records import Person
 from ingest.records import Team
 from ingest.records import TicketFact
 from ingest.records import Tie
+from ingest.records import TieColumns
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,6 +78,11 @@ WRITE_SCORES = {
     Subject.TEAM: cypher.WRITE_TEAM_SCORES,
     Subject.DEPARTMENT: cypher.WRITE_DEPARTMENT_SCORES,
 }
+# The fields of a TIE_COLUMNS record, in TieColumnsBuilder.add order.
+TIE_FIELDS = (
+    "source", "targets", "channels", "months", "counts", "weights", "first_seen", "last_seen",
+)  # fmt: skip
+TIE_CHUNK = 65_536
 READ_SCORES = {
     Subject.PERSON: cypher.PERSON_SCORES,
     Subject.TEAM: cypher.TEAM_SCORES,
@@ -287,6 +295,37 @@ class Neo4jStore:
                 r["source"], r["target"], Channel(r["channel"]), r["count"], r["weight"],
                 _native(r["first_seen"]), _native(r["last_seen"]), r["month"],
             )  # fmt: skip
+
+    def tie_columns(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        channels: Iterable[Channel] | None = None,
+    ) -> TieColumns:
+        """The monthly ties of a window as columns, from one read query.
+
+        Each record carries one person's ties as lists (one per field), put
+        into numpy a chunk at a time; ``keys`` are the keys the ties name.
+        """
+        low, high = window_months(since, until)
+        params = {"since": low, "until": high, "channels": channel_values(channels)}
+        builder = TieColumnsBuilder()
+        chunk: list[list[Any]] = [[] for _ in TIE_FIELDS]
+        for record in self._stream(cypher.TIE_COLUMNS, "read tie columns", **params):
+            lists = [record[name] for name in TIE_FIELDS[1:]]
+            size = len(lists[0])
+            if any(len(values) != size for values in lists):
+                raise StoreError("a tie lacks a field (the columns would not line up)")
+            chunk[0].extend(repeat(record["source"], size))
+            for column, values in zip(chunk[1:], lists, strict=True):
+                column.extend(values)
+            if len(chunk[0]) >= TIE_CHUNK:
+                builder.add(*chunk)
+                chunk = [[] for _ in TIE_FIELDS]
+        if chunk[0]:
+            builder.add(*chunk)
+        return builder.columns(sort=True)
 
     # -- scores, erasure, counts --------------------------------------------------------
 
