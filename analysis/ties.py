@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from itertools import islice
+from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from ingest.records import Channel
 from ingest.records import Person
 from ingest.records import Tie
+from ingest.records import TieColumns
 
 __all__ = ["CHANNELS", "TieTable", "epoch_us", "from_epoch_us"]
 
@@ -130,6 +132,53 @@ class TieTable:
         while chunk := list(islice(stream, _CHUNK)):
             parts.append(_columns(chunk, index, outside, month_code))
         return cls._assemble(directory, outside, month_code, parts)
+
+    @classmethod
+    def from_columns(cls, people: Iterable[Person], columns: TieColumns) -> TieTable:
+        """The table of monthly ties read as columns: :meth:`from_ties` without records.
+
+        Parameters
+        ----------
+        people : iterable of Person
+            The directory; ties naming other keys are kept as outsiders.
+        columns : TieColumns
+            Monthly ties, typically ``store.tie_columns()``.
+
+        Returns
+        -------
+        TieTable
+            Equal, column for column, to :meth:`from_ties` on the same ties.
+
+        Examples
+        --------
+        >>> from datetime import datetime, UTC
+        >>> t = datetime(2025, 1, 5, tzinfo=UTC)
+        >>> columns = TieColumns.from_ties([Tie("b", "a", Channel.EMAIL, 2, 2.0, t, t, "2025-01"),
+        ...                                 Tie("a", "x", Channel.TICKET, 1, 1.0, t, t, "2025-01")])
+        >>> table = TieTable.from_columns([Person("a"), Person("b")], columns)
+        >>> len(table), table.keys, table.forward.tolist(), table.pair_hi.tolist()
+        (2, ['a', 'b', 'x'], [False, True], [1, 2])
+        """
+        directory = tuple(sorted(people, key=lambda p: p.key))
+        index = {p.key: i for i, p in enumerate(directory)}
+        source, target = columns.source, columns.target
+        named = np.zeros(len(columns.keys), dtype=bool)
+        named[source] = True
+        named[target] = True
+        # the table's id of each key code: people by directory position, outsiders after them
+        ids = np.fromiter(map(index.get, columns.keys, repeat(-1)), np.int64, len(columns.keys))
+        outside: dict[str, int] = {}
+        for code in np.flatnonzero(named & (ids < 0)).tolist():
+            ids[code] = outside[columns.keys[code]] = len(index) + len(outside)
+        # months renumbered over the ones in use, as from_ties meets them
+        used = np.flatnonzero(np.bincount(columns.month, minlength=len(columns.months)))
+        month_code: dict[str | None, int] = {columns.months[m]: k for k, m in enumerate(used)}
+        renumber = np.zeros(len(columns.months), dtype=np.int64)
+        renumber[used] = np.arange(len(used))
+        channel = np.array([_CODE[c] for c in TieColumns.CHANNELS], dtype=np.int8)
+        part = (ids[source], ids[target], channel[columns.channel], renumber[columns.month],
+                columns.count, columns.weight, columns.last_seen)  # fmt: skip
+        return cls._assemble(directory, outside, month_code, [part] if len(source) else [])
 
     @classmethod
     def _assemble(
