@@ -5,6 +5,8 @@ Usage::
     python bench/analysis_jobs.py --people 10000 100000 --cache /tmp/bench-cache     # with networkx
     python bench/analysis_jobs.py --people 100000 --skip-nx --repeat 3 --cache /tmp/bench-cache
     python bench/analysis_jobs.py --people 100000 --nx-budget 900 --threads 1
+    python bench/analysis_jobs.py --people 10000 100000 --skip-nx --skip-check --store \
+        --threads 1 --cache /tmp/bench-cache                                       # the target run
 
 Input. A synthetic organisation, built without the ingest pipeline:
 :class:`ingest.records.Person` records (teams of 10, departments of 100, one
@@ -16,18 +18,25 @@ are drawn until the undirected person graph has 10 edges per person (1M pairs
 and 4.8M monthly ties at 100k). Generating 100k people takes about a minute:
 ``--cache DIR`` keeps the ties as compact columns and reuses them.
 
-Ours, end to end ("whole run"): in a child process, Tie records are made one
-at a time from the cached columns (as a store's ``ties()`` yields them),
-streamed into :class:`analysis.ties.TieTable` (``web.jobs.load`` without the
-store), then ``web.jobs.analyse`` runs the nine jobs as ``web.jobs.run_all``
-does, with its helper process on large graphs. Reported: wall time (best of
-``--repeat``), CPU time of the process and its helper, peak RSS of each
-(``ru_maxrss``; the helper's ``VmHWM`` sampled from /proc). Making the records
-("records", timed alone in another child) is the store's share and is
-subtracted from the headline figure (the store's own read is benchmarked by
-``bench/store_write.py``).
+Ours, from the store ("store run", with ``--store``): the ties go once into
+an embedded store (SQLite, kept in ``--cache``) as the events that add up to
+them (``count`` events per monthly tie, at its first and last second, of
+equal weight), through ``add_interactions``; then, in a child process, on a
+copy of that file, ``web.jobs.run_all`` as the web app runs it: the store's
+columnar read (``tie_columns``), the analysis table, the nine jobs with the
+helper process on large graphs, the snapshots and the scores written back.
+The store's read alone is timed in another child ("store read").
 
-Ours, per row: "load" is the same streaming load here (less the records);
+Ours, analysis only ("whole run"): in a child process, the cached columns as
+:class:`ingest.records.TieColumns` (what ``store.tie_columns()`` returns)
+become the analysis table (``web.jobs.load`` without the store), then
+``web.jobs.analyse`` runs the nine jobs as ``web.jobs.run_all`` does.
+
+Both report wall time (best of ``--repeat``), CPU time of the process and its
+helper, peak RSS of each (``ru_maxrss``; the helper's ``VmHWM`` sampled from
+/proc) and their sum, an upper bound of what the two held at once.
+
+Ours, per row: "load" is the same load here;
 "betweenness" the sampled betweenness and constraint the brokers and roles
 jobs share (in ``run_all`` it runs in the helper process); then every job of
 ``web.jobs.RUNNERS`` in a fresh child forked after that (``multiprocessing``
@@ -83,6 +92,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -117,9 +127,13 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.ties import TieTable  # noqa: E402
+from graph.base import chunks  # noqa: E402
+from graph.embedded import EmbeddedStore  # noqa: E402
 from ingest.records import Channel  # noqa: E402
+from ingest.records import Interaction  # noqa: E402
 from ingest.records import Person  # noqa: E402
 from ingest.records import Tie  # noqa: E402
+from ingest.records import TieColumns  # noqa: E402
 from web import jobs  # noqa: E402
 from web.jobs import RUNNERS  # noqa: E402
 from web.jobs import Data  # noqa: E402
@@ -373,9 +387,109 @@ def organisation(n: int, seed: int, cache: Path | None) -> tuple[Org, list[Perso
     return org, people, cached_columns(path), generated
 
 
+def tie_columns(people: list[Person], columns: dict[str, np.ndarray]) -> TieColumns:
+    """The cached ties as a store's ``tie_columns()`` returns them (rows in key order)."""
+    order = np.lexsort((columns["month"], columns["channel"], columns["target"], columns["source"]))
+    channel = np.array([TieColumns.CHANNELS.index(c) for c in CHANNELS], dtype=np.int8)
+    return TieColumns(
+        tuple(p.key for p in people), tuple(columns["months"].tolist()),
+        columns["source"][order], columns["target"][order], channel[columns["channel"][order]],
+        columns["month"][order], columns["count"][order], columns["weight"][order],
+        columns["first"][order] * 1_000_000, columns["last"][order] * 1_000_000,
+    )  # fmt: skip
+
+
 def load_data(people: list[Person], columns: dict, seed: int) -> Data:
-    """``web.jobs.load`` without a store: Tie records streamed into columns, then strengths and graph."""
-    return jobs.from_table(TieTable.from_ties(people, tie_records(people, columns)), seed=seed)
+    """``web.jobs.load`` without a store: tie columns, the analysis table, strengths and graph."""
+    return jobs.from_table(TieTable.from_columns(people, tie_columns(people, columns)), seed=seed)
+
+
+def tie_events(people: list[Person], columns: dict[str, np.ndarray]) -> Iterator[Interaction]:
+    """Events that add up to the cached ties, one tie at a time.
+
+    ``count`` events per tie, of equal weight (sums of halves and ones are
+    exact), the last at ``last`` and the others at ``first``.
+    """
+    keys = [p.key for p in people]
+    months = columns["months"].tolist()
+    stamps: dict[int, datetime] = {}
+
+    def when(seconds: int) -> datetime:
+        found = stamps.get(seconds)
+        if found is None:
+            found = stamps[seconds] = datetime.fromtimestamp(seconds, UTC)
+        return found
+
+    size = len(columns["source"])
+    for start in range(0, size, RECORD_CHUNK):
+        part = (columns[k][start : start + RECORD_CHUNK].tolist() for k in COLUMNS)
+        for row, (s, t, c, count, weight, first, last, m) in enumerate(zip(*part, strict=True)):
+            each, ref = weight / count, f"{start + row}.{months[m]}"
+            for k in range(count):
+                stamp = when(last if k == count - 1 else first)
+                yield Interaction(keys[s], keys[t], CHANNELS[c], stamp, f"{ref}.{k}", each)
+
+
+def store_path(cache: Path, n: int, seed: int) -> Path:
+    """Where the embedded store of one size and seed is kept."""
+    return cache / f"org-{n}-seed{seed}-v{CACHE_VERSION}.sqlite3"
+
+
+def build_store(path: Path, people: list[Person], columns: dict) -> float:
+    """An embedded store holding the cached ties (built once; seconds spent, 0 if found)."""
+    if path.exists():
+        return 0.0
+    started = time.perf_counter()
+    building = path.with_suffix(".building.sqlite3")
+    for leftover in building.parent.glob(building.name + "*"):
+        leftover.unlink()
+    store = EmbeddedStore(building)
+    try:
+        store.upsert_people(people)
+        for batch in chunks(tie_events(people, columns), 1_000_000):
+            store.add_interactions(batch)
+        built = store.tie_columns()
+    finally:
+        store.close()
+    if len(built) != len(columns["source"]) or built.count.sum() != columns["count"].sum():
+        raise RuntimeError("the store does not hold the cached ties")
+    building.replace(path)
+    return time.perf_counter() - started
+
+
+def store_read(path: Path) -> dict[str, Any]:
+    """Just the store's part of a load: people and the columnar tie read."""
+    store = EmbeddedStore(path)
+    try:
+        people = list(store.people())
+        started, cpu = time.perf_counter(), cpu_seconds()
+        columns = store.tie_columns()
+        seconds, spent = time.perf_counter() - started, cpu_seconds() - cpu
+    finally:
+        store.close()
+    return {"people": len(people), "ties": len(columns), "columns_seconds": round(seconds, 2),
+            "columns_cpu": round(spent, 2)}  # fmt: skip
+
+
+def store_run(path: Path, seed: int) -> dict[str, Any]:
+    """``web.jobs.run_all`` on a copy of the store: read, analyse, save snapshots and scores."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        store = EmbeddedStore(copy)
+        try:
+            started = time.perf_counter()
+            with ChildPeaks() as helpers:
+                summary = jobs.run_all(store, seed=seed)
+            seconds = time.perf_counter() - started
+        finally:
+            store.close()
+    return {
+        "seconds_inside": round(seconds, 2),
+        "job_seconds": summary["seconds"],
+        "helper_peak_mib": round(max(helpers.peaks.values(), default=0.0)),
+        "pairs": summary["pairs"],
+    }
 
 
 def describe(org: Org, data: Data) -> dict[str, Any]:
@@ -551,11 +665,7 @@ class ChildPeaks:
 
 
 def whole_run(people: list[Person], columns: dict, seed: int) -> dict[str, Any]:
-    """``web.jobs.run_all`` without the store, from the Tie records on: in a child, timed and sized.
-
-    The records come from the cached columns one at a time, as from a store;
-    making them is the store's part and is timed separately (``records``).
-    """
+    """``web.jobs.run_all`` without the store, from the tie columns on: in a child, timed and sized."""
     started, cpu = time.perf_counter(), cpu_seconds()
     data = load_data(people, columns, seed)
     load_s, load_cpu = time.perf_counter() - started, cpu_seconds() - cpu
@@ -573,12 +683,6 @@ def whole_run(people: list[Person], columns: dict, seed: int) -> dict[str, Any]:
         "helper": data.graph.ecount() > jobs.LARGE_PAIRS and (os.cpu_count() or 1) > 1,
         "settings": dataclasses.asdict(data.settings),
     }
-
-
-def records_only(people: list[Person], columns: dict) -> dict[str, Any]:
-    """Just making the Tie records (what a store's ``ties()`` costs at least)."""
-    count = sum(1 for _ in tie_records(people, columns))
-    return {"records": count}
 
 
 # -- networkx ---------------------------------------------------------------------------------
@@ -1005,10 +1109,16 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "generate_seconds": round(generate_s, 2),
         "load_before": load_average(),
     }
-    print("  Tie records alone ...", file=sys.stderr, flush=True)
-    result["records"] = best(
-        [in_fork(lambda: records_only(people, columns)) for _ in range(args.repeat)]
-    )
+    if args.store:
+        path = store_path(args.cache, n, args.seed)
+        print(f"  the embedded store {path} ...", file=sys.stderr, flush=True)
+        result["store_build_seconds"] = round(build_store(path, people, columns), 2)
+        print("  store read alone ...", file=sys.stderr, flush=True)
+        result["store_read"] = best([in_fork(lambda: store_read(path)) for _ in range(args.repeat)])
+        print("  run_all on the store ...", file=sys.stderr, flush=True)
+        result["store"] = best(
+            [in_fork(lambda: store_run(path, args.seed)) for _ in range(args.repeat)]
+        )
     print("  whole run in one process ...", file=sys.stderr, flush=True)
     result["whole"] = best(
         [in_fork(lambda: whole_run(people, columns, args.seed)) for _ in range(args.repeat)]
@@ -1077,34 +1187,26 @@ def table(n: int, result: dict[str, Any]) -> str:
         note = "; ".join(b.info.get("notes", []) + ([b.error] if b.error else [])
                          + ([a.error] if a.error else []))  # fmt: skip
         if row == "load":
-            note = ("ours: Tie records -> columns -> strengths -> graph, less making the records; "
+            note = ("ours: tie columns -> analysis table -> strengths -> graph (no store); "
                     "nx: igraph -> nx.Graph conversion")  # fmt: skip
         if row == "betweenness":
             note = (f"ours: {a.info.get('sources')} sources spread over teams (+ constraint), shared "
                     "by brokers and roles; nx: inside brokers and roles")  # fmt: skip
         mark = "*" if b.info.get("extrapolated") else ""
-        lines.append(f"{row:<14}{_cell(_ours_seconds(result, row)):>9}{_cell(a.cpu):>10}"
+        lines.append(f"{row:<14}{_cell(a.seconds):>9}{_cell(a.cpu):>10}"
                      f"{_cell(a.extra_mib, 0):>11}{_cell(_nx_seconds(b)) + mark:>12}"
                      f"{_cell(b.extra_mib, 0):>9}  {note}")  # fmt: skip
     lines += _totals(result)
     return "\n".join(lines)
 
 
-def _ours_seconds(result: dict[str, Any], row: str) -> float | None:
-    m = result["ours"][row]
-    if row == "load":
-        return max(m.seconds - result["records"].seconds, 0.0) if m.seconds is not None else None
-    return m.seconds
-
-
 def totals(result: dict[str, Any]) -> dict[str, Any]:
     """End-to-end figures of ours (one process plus its helper) and the networkx total."""
-    whole, records, theirs = result["whole"], result["records"], result.get("networkx", {})
-    out: dict[str, Any] = {"records_seconds": round(records.seconds or 0.0, 2)}
+    whole, theirs = result["whole"], result.get("networkx", {})
+    out: dict[str, Any] = {}
     if whole.seconds is not None:
         out.update({
-            "ours_seconds": round(whole.seconds - (records.seconds or 0.0), 2),
-            "ours_seconds_with_records": round(whole.seconds, 2),
+            "ours_seconds": round(whole.seconds, 2),
             "ours_cpu_seconds": round(whole.cpu or 0.0, 2),
             "ours_peak_mib": round(whole.peak_mib or 0.0),
             "ours_helper_peak_mib": whole.info.get("helper_peak_mib"),
@@ -1113,7 +1215,21 @@ def totals(result: dict[str, Any]) -> dict[str, Any]:
             "ours_load_seconds": whole.info.get("load_seconds"),
             "ours_settings": whole.info.get("settings"),
         })  # fmt: skip
-    out["ours_sum_of_rows"] = round(sum(_ours_seconds(result, r) or 0.0 for r in ROWS), 2)
+    store, read = result.get("store"), result.get("store_read")
+    if store is not None and store.seconds is not None:
+        out.update({
+            "store_seconds": round(store.seconds, 2),
+            "store_cpu_seconds": round(store.cpu or 0.0, 2),
+            "store_peak_mib": round(store.peak_mib or 0.0),
+            "store_helper_peak_mib": store.info.get("helper_peak_mib"),
+            "store_runs": store.info.get("runs"),
+            "store_job_seconds": store.info.get("job_seconds"),
+        })  # fmt: skip
+    if read is not None and read.seconds is not None:
+        out.update({"store_read_seconds": read.info.get("columns_seconds"),
+                    "store_read_cpu_seconds": read.info.get("columns_cpu"),
+                    "store_read_peak_mib": round(read.peak_mib or 0.0)})  # fmt: skip
+    out["ours_sum_of_rows"] = round(sum(result["ours"][r].seconds or 0.0 for r in ROWS), 2)
     if theirs:
         out["nx_seconds"] = round(sum(_nx_seconds(m) or 0.0 for m in theirs.values()), 1)
         out["nx_measured_seconds"] = round(sum(m.seconds or 0.0 for m in theirs.values()), 1)
@@ -1130,13 +1246,22 @@ def _totals(result: dict[str, Any]) -> list[str]:
         "* extrapolated (see note). Per row: best of the runs, each job in a child forked after "
         "load; +MiB: its peak RSS above the RSS at the fork.",
     ]
-    if "ours_seconds" in t:
+    if "store_seconds" in t:
+        peaks = t["store_peak_mib"] + (t["store_helper_peak_mib"] or 0)
         lines.append(
-            f"ours, whole run in one process (web.jobs.analyse after load, helper process "
+            f"ours, from the store (web.jobs.run_all on the embedded store: read, jobs, snapshots, "
+            f"scores): {t['store_seconds']} s wall (best of {t['store_runs']}), "
+            f"{t['store_cpu_seconds']} s CPU with the helper; peak RSS {t['store_peak_mib']} MiB, "
+            f"helper {t['store_helper_peak_mib']} MiB (sum {peaks} MiB); the store's columnar read "
+            f"alone {t.get('store_read_seconds')} s ({t.get('store_read_cpu_seconds')} s CPU)"
+        )
+    if "ours_seconds" in t:
+        peaks = t["ours_peak_mib"] + (t["ours_helper_peak_mib"] or 0)
+        lines.append(
+            f"ours, analysis only (tie columns -> web.jobs.analyse, helper process "
             f"{'on' if result['whole'].info.get('helper') else 'off'}): {t['ours_seconds']} s wall "
             f"(best of {t['ours_runs']}), {t['ours_cpu_seconds']} s CPU with the helper; peak RSS "
-            f"{t['ours_peak_mib']} MiB, helper {t['ours_helper_peak_mib']} MiB; making the Tie "
-            f"records (the store's part) {t['records_seconds']} s more"
+            f"{t['ours_peak_mib']} MiB, helper {t['ours_helper_peak_mib']} MiB (sum {peaks} MiB)"
         )
     if "nx_seconds" in t:
         lines.append(
@@ -1177,7 +1302,11 @@ def jsonable(result: dict[str, Any]) -> dict[str, Any]:
             out["error"] = m.error
         return out
 
-    out = {k: v for k, v in result.items() if k not in ("ours", "networkx", "whole", "records")}
+    out = {
+        k: v
+        for k, v in result.items()
+        if k not in ("ours", "networkx", "whole", "store", "store_read")
+    }
     out["ours"] = {k: one(m, False) for k, m in result["ours"].items()}
     if "networkx" in result:
         out["networkx"] = {k: one(m, True) for k, m in result["networkx"].items()}
@@ -1196,7 +1325,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds for the whole networkx baseline of one size")  # fmt: skip
     parser.add_argument("--skip-check", action="store_true", help="no sampled-vs-exact betweenness")
     parser.add_argument("--threads", type=int, help="cap OpenMP/BLAS threads (threadpoolctl)")
+    parser.add_argument("--store", action="store_true",
+                        help="also run_all on an embedded store of the ties (built once in --cache)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.store and args.cache is None:
+        parser.error("--store needs --cache (the store is built once and kept there)")
     started = time.perf_counter()
     results = {}
     with threadpool_limits(limits=args.threads) if args.threads else nullcontext():
