@@ -54,8 +54,10 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
+from itertools import compress
 from multiprocessing import get_all_start_methods
 from multiprocessing import get_context
 from pathlib import Path
@@ -103,54 +105,136 @@ _BYTES_PER_TASK = 8 * 1024 * 1024
 _MIN_TASK_BYTES = 4 * 1024 * 1024  # smaller files are read in one process
 
 _NEXT_FROM = re.compile(rb"\nFrom ")
-_BLOCK = re.compile(rb"(?:[!-9;-~]+:[^\n]*\n(?:[ \t][^\n]*\n)*)+")
 _PLAIN = bytes(range(32, 127)) + b"\t\r\n"
 _WANTED = (
     "from|to|cc|bcc|date|message-id|in-reply-to|references|subject|list-id|"
     "auto-submitted|precedence"
 )
-_FIELD = re.compile(rf"\n({_WANTED}):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)", re.IGNORECASE)
 
-_WS = r"[ \t\r\n]*"
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
-_ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+"
-_ENTRY = (
-    rf'"([^"\\\r\n]*)"{_WS}<({_ADDR})>'
-    rf"|({_ATOM}(?:[ \t\r\n]+{_ATOM})*)?{_WS}<({_ADDR})>"
-    rf"|({_ADDR})"
+
+def _any_case(name: str) -> str:
+    """A pattern for an ASCII header name in any case (faster than ``re.IGNORECASE``)."""
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else re.escape(c) for c in name)
+
+
+#: the rest of a header line and its continuation lines
+_VALUE = r"[^\n]*+(?:\n[ \t][^\n]*+)*+"
+#: one header line with its continuation lines: (name, value) for a wanted field,
+#: (None, None) for any other. ``split`` leaves any other text between the matches.
+_HEADER = re.compile(
+    rf"(?:({'|'.join(map(_any_case, _WANTED.split('|')))}):[ \t]*+({_VALUE})"
+    rf"|[!-9;-~]++:{_VALUE})\n"
 )
-_ENTRIES = re.compile(_ENTRY)
-_ONE = re.compile(rf"{_WS}(?:{_ENTRY}){_WS}")
-_LIST = re.compile(rf"{_WS}(?:{_ENTRY}){_WS}(?:,{_WS}(?:{_ENTRY}){_WS})*")
+
+_WS = r"[ \t\r\n]*+"
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]++"
+_ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]++@[A-Za-z0-9.-]++"
+_PHRASE = rf"(?:{_ATOM}(?:[ \t\r\n]++{_ATOM})*+)?{_WS}<{_ADDR}>"
+_QUOTED = rf'"[^"\\\r\n]*+"{_WS}<{_ADDR}>'
+#: one entry with white space around it: groups (quoted name, its address, phrase,
+#: its address, bare address)
+_ONE = re.compile(
+    rf'{_WS}(?:"([^"\\\r\n]*+)"{_WS}<({_ADDR})>'
+    rf"|({_ATOM}(?:[ \t\r\n]++{_ATOM})*+)?{_WS}<({_ADDR})>"
+    rf"|({_ADDR})){_WS}"
+)
+#: the entries of an address list: ``split`` gives [between, entry, between, entry, ...,
+#: between], and every ``between`` is empty when the whole list is plain
+_SPLIT = re.compile(rf"(?:\A|(?!\A),){_WS}({_PHRASE}|{_QUOTED}|{_ADDR}){_WS}")
 
 _DATE = re.compile(
     r"[ \t]*(?:[A-Za-z]{3},[ \t]+)?(\d{1,2}[ \t]+[A-Za-z]{3}[ \t]+\d{1,4})[ \t]+"
     r"(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?[ \t]+([+-]\d{4})(?:\s[\s\S]*)?"
 )
+_EARLIEST = int(EARLIEST_DATE.timestamp())
 _LATEST_YEAR = 9000  # later years are implausible anyway; this keeps clear of datetime.max
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _NONE: tuple[tuple[MailAddress, ...], int] = ((), 0)
 _NO = "no"
-#: the values the slow path uses for absent fields
-_ABSENT = dict.fromkeys(_WANTED.split("|"), "") | {"auto-submitted": _NO}
-
-_lists: dict[str, tuple[tuple[MailAddress, ...], int]] = {}
-_subjects: dict[str, str] = {}
-_mailboxes: dict[tuple[str, str], MailAddress | None] = {}
 _MISSING = object()
 _K = TypeVar("_K")
 _V = TypeVar("_V")
-_days: dict[str, int | None] = {}
-_zones: dict[str, int | None] = {}
+#: the fields of :class:`~ingest.mail.MailHeader`, in order
+_FIELDS = (
+    "message_id", "sender", "to", "cc", "bcc", "date", "in_reply_to", "references",
+    "subject_hash", "list_id", "auto_submitted", "precedence", "invalid",
+)  # fmt: skip
 
 
-def clear_caches() -> None:
-    """Forget the cached address lists, mailboxes, subject hashes, days and zones."""
-    _lists.clear()
-    _mailboxes.clear()
-    _subjects.clear()
-    _days.clear()
-    _zones.clear()
+class _Bounded(dict):
+    """A cache that computes a missing value with ``make`` and forgets everything when full.
+
+    ``cache[key]`` (or ``map(cache.__getitem__, keys)``) costs one C-level
+    dictionary lookup for a known key. ``limit`` defaults to :data:`CACHE_LIMIT`.
+    """
+
+    def __init__(self, make: Callable[[str], object], limit: int | None = None) -> None:
+        super().__init__()
+        self.make = make
+        self.limit = limit
+
+    def __missing__(self, key: str) -> object:
+        value = self.make(key)
+        if len(self) >= (self.limit or CACHE_LIMIT):
+            self.clear()
+        self[key] = value
+        return value
+
+
+def _record_maker() -> Callable[..., MailHeader]:
+    """A faster ``MailHeader(*values)``: the same record, its slots set directly.
+
+    The frozen dataclass's ``__init__`` sets each of its 13 fields through
+    ``object.__setattr__``; setting the slots through their descriptors takes
+    half the time. Should the class change (other fields, no slots, a
+    ``__post_init__``), this is the class itself.
+    """
+    attributes = vars(MailHeader)
+    if (
+        tuple(f.name for f in fields(MailHeader)) != _FIELDS
+        or "__slots__" not in attributes
+        or hasattr(MailHeader, "__post_init__")
+    ):
+        return MailHeader
+    setters = (attributes[name].__set__ for name in _FIELDS)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12 = setters
+    new = object.__new__
+
+    def make(
+        message_id: str,
+        sender: MailAddress,
+        to: tuple[MailAddress, ...],
+        cc: tuple[MailAddress, ...],
+        bcc: tuple[MailAddress, ...],
+        date: datetime,
+        in_reply_to: str,
+        references: tuple[str, ...],
+        subject: str,
+        list_id: str,
+        auto_submitted: bool,
+        precedence: str,
+        invalid: int,
+    ) -> MailHeader:
+        record = new(MailHeader)
+        s0(record, message_id)
+        s1(record, sender)
+        s2(record, to)
+        s3(record, cc)
+        s4(record, bcc)
+        s5(record, date)
+        s6(record, in_reply_to)
+        s7(record, references)
+        s8(record, subject)
+        s9(record, list_id)
+        s10(record, auto_submitted)
+        s11(record, precedence)
+        s12(record, invalid)
+        return record
+
+    return make
+
+
+_record = _record_maker()
 
 
 # --- one header block -----------------------------------------------------
@@ -171,47 +255,60 @@ def fast_header(block: bytes, limit: datetime | None = None) -> MailHeader | Non
     >>> fast_header(b"From: =?utf-8?q?Ad=C3=A0?= <ada@example.com>\\n") is None  # no Date
     True
     """
-    if block.translate(None, _PLAIN) or not _BLOCK.fullmatch(block):
-        return None  # 8-bit or control characters, or a line that is no header line
+    return _fast(block, (limit or _limit()).timestamp())
+
+
+def _fast(block: bytes, latest: float) -> MailHeader | None:
+    """:func:`fast_header` with the latest plausible date in seconds since the epoch.
+
+    One regular-expression pass checks every line and picks out the wanted
+    fields; the first value of each field counts, except that From, To, Cc
+    and Bcc given more than once use every value (as ``get_all``).
+    """
+    if block.translate(None, _PLAIN):
+        return None  # 8-bit or control characters
+    parts = _HEADER.split(block.decode())
+    if any(parts[::3]):
+        return None  # a line that is no header line
+    names = parts[1::3]
+    keys = list(map(_names.__getitem__, filter(None, names)))
+    values = list(compress(parts[2::3], names))
     if b"\r" in block:
         if block.count(b"\r") != block.count(b"\r\n"):
             return None  # a lone CR ends a line for the standard library
-        pairs = [(n, v.rstrip("\r\n")) for n, v in _FIELD.findall("\n" + block.decode())]
-    else:
-        pairs = _FIELD.findall("\n" + block.decode())
-    seen = {name.lower(): value for name, value in reversed(pairs)}  # the first of each
-    first = {**_ABSENT, **seen}
-    if len(seen) == len(pairs):
-        lists = _lists
-        value = first["from"]
-        sender = lists.get(value) or _address_list(value)
-        value = first["to"]
-        to = lists.get(value) or _address_list(value)
-        value = first["cc"]
-        cc = lists.get(value) or _address_list(value)
-        value = first["bcc"]
-        bcc = lists.get(value) or _address_list(value)
-    else:  # a field given more than once: From/To/Cc/Bcc use every value
+        values = [value.rstrip("\r\n") for value in values]
+    first = dict(zip(keys, values, strict=True))
+    get = first.get
+    if len(first) == len(keys):
+        sender = _senders[get("from", "")]
+        to = _address_list(get("to", "")) if "to" in first else _NONE
+        cc = _address_list(get("cc", "")) if "cc" in first else _NONE
+        bcc = _address_list(get("bcc", "")) if "bcc" in first else _NONE
+    else:  # a field given more than once
+        pairs = list(zip(keys, values, strict=True))
+        first = dict(reversed(pairs))
+        get = first.get
         sender, to, cc, bcc = (_addresses(pairs, field) for field in ("from", "to", "cc", "bcc"))
     if sender is None or not sender[0] or to is None or cc is None or bcc is None:
         return None
-    when = _date(first["date"], limit or _limit())
+    when = _date(get("date", ""), latest)
     if when is None:
         return None
-    automated = first["auto-submitted"]
-    return MailHeader(  # positional, in field order: several times faster than keywords
-        first["message-id"].strip(),
+    automated = get("auto-submitted", _NO)
+    list_id = get("list-id")
+    return _record(
+        get("message-id", "").strip(),
         sender[0][0],
         to[0],
         cc[0],
         bcc[0],
         when,
-        first["in-reply-to"].strip(),
-        tuple(first["references"].split()),
-        _subject(first["subject"]),
-        list_id_value(first["list-id"]) if first["list-id"] else "",
+        get("in-reply-to", "").strip(),
+        tuple(get("references", "").split()),
+        _subjects[get("subject", "")],
+        list_id_value(list_id) if list_id else "",
         automated is not _NO and automated.strip().lower() != "no",
-        first["precedence"].strip().lower(),
+        get("precedence", "").strip().lower(),
         to[1] + cc[1],
     )
 
@@ -232,7 +329,7 @@ def _addresses(pairs: list[tuple[str, str]], field: str) -> _Entries | None:
     good: tuple[MailAddress, ...] = ()
     bad = 0
     for name, value in pairs:
-        if name.lower() == field:
+        if name == field:
             entries = _address_list(value)
             if entries is None:
                 return None
@@ -242,23 +339,23 @@ def _addresses(pairs: list[tuple[str, str]], field: str) -> _Entries | None:
 
 
 def _address_list(value: str) -> _Entries | None:
-    """The entries of one plain address list as the slow path reads them; ``None`` if not plain."""
-    cached = _lists.get(value)
-    if cached is not None:
-        return cached
-    one = _ONE.fullmatch(value)
-    if one is not None:
-        found = _entry(*one.groups(""))
-        entries = ((found,), 0) if found is not None else ((), 1)
-    elif not value.strip():
-        entries = _NONE
-    elif _LIST.fullmatch(value):
-        found = [_entry(*groups) for groups in _ENTRIES.findall(value)]
-        good = tuple(a for a in found if a is not None)
-        entries = (good, len(found) - len(good))
-    else:
-        return None
-    return _remember(_lists, value, entries)
+    """The entries of one plain address list as the slow path reads them; ``None`` if not plain.
+
+    One regular-expression pass cuts the list into entries; each entry's
+    address is then looked up by the entry's text (see :func:`_mailbox`).
+    """
+    parts = _SPLIT.split(value)
+    if any(parts[::2]):  # text outside the entries
+        return None if value.strip() else _NONE
+    texts = parts[1::2]
+    good = tuple(filter(None, map(_entries.__getitem__, texts)))
+    return good, len(texts) - len(good)
+
+
+def _mailbox(text: str) -> MailAddress | None:
+    """The address of one entry that :data:`_SPLIT` cut out, ``None`` when it is no address."""
+    match = _ONE.fullmatch(text)
+    return _entry(*match.groups("")) if match else None
 
 
 def _entry(
@@ -281,26 +378,31 @@ def _entry(
     return found  # type: ignore[return-value]
 
 
-def _date(text: str, limit: datetime) -> datetime | None:
+def _subject(value: str) -> str:
+    """The subject hash of a raw ``Subject`` value, as the slow path computes it."""
+    return subject_hash(decoded_text(value))
+
+
+def _lower(name: str) -> str:
+    return name.lower()
+
+
+def _date(text: str, latest: float) -> datetime | None:
     """``parsedate_to_datetime`` in UTC for the plain RFC 5322 form, if plausible; else ``None``.
 
-    Days and zones are parsed once and cached (as seconds since the epoch).
+    ``latest`` is the latest plausible instant in seconds since the epoch.
+    Days and zones are parsed once and cached (as seconds).
     """
     match = _DATE.fullmatch(text)
     if match is None:
         return None
     day_text, hour, minute, second, zone_text = match.groups()
-    day = _days.get(day_text, _MISSING)
-    if day is _MISSING:
-        day = _remember(_days, day_text, _day(day_text))
-    zone = _zones.get(zone_text, _MISSING)
-    if zone is _MISSING:
-        zone = _remember(_zones, zone_text, _zone(zone_text))
+    day, zone = _days[day_text], _zones[zone_text]
     hours, minutes, seconds = int(hour), int(minute), int(second or 0)
     if day is None or zone is None or hours > 23 or minutes > 59 or seconds > 59:
-        return None  # out-of-range times are errors for datetime, hence the slow path
-    when = datetime.fromtimestamp(day + hours * 3600 + minutes * 60 + seconds - zone, UTC)
-    return when if EARLIEST_DATE <= when <= limit else None
+        return None  # out-of-range values are errors for datetime, hence the slow path
+    stamp = day + hours * 3600 + minutes * 60 + seconds - zone
+    return datetime.fromtimestamp(stamp, UTC) if _EARLIEST <= stamp <= latest else None
 
 
 def _day(text: str) -> int | None:
@@ -341,12 +443,27 @@ def _limit() -> datetime:
     return datetime.now(UTC) + FUTURE_SLACK
 
 
-def _subject(value: str) -> str:
-    """The subject hash of a raw ``Subject`` value, as the slow path computes it."""
-    digest = _subjects.get(value)
-    if digest is None:
-        digest = _remember(_subjects, value, subject_hash(decoded_text(value)))
-    return digest
+# --- caches: raw text -> what the slow path makes of it -----------------------
+
+#: From value -> its entries (senders recur, so the whole value is the key)
+_senders = _Bounded(_address_list)
+#: text of one entry of an address list -> its address (``None``: no address)
+_entries = _Bounded(_mailbox)
+#: (display name, address) as written -> its address (``None``: no address)
+_mailboxes: dict[tuple[str, str], MailAddress | None] = {}
+#: spelling of a wanted header name -> lower case
+_names = _Bounded(_lower, 4096)
+#: raw Subject value -> its hash
+_subjects = _Bounded(_subject)
+#: ``D Mon YYYY`` and ``±HHMM`` texts -> seconds (``None``: not plausible)
+_days = _Bounded(_day)
+_zones = _Bounded(_zone)
+
+
+def clear_caches() -> None:
+    """Forget the cached senders, entries, mailboxes, subject hashes, days and zones."""
+    for cache in (_senders, _entries, _mailboxes, _names, _subjects, _days, _zones):
+        cache.clear()
 
 
 # --- mbox -------------------------------------------------------------------
@@ -373,7 +490,9 @@ def header_blocks(
         if line_end < 0:
             yield b""
             continue
-        yield _block(data, line_end + 1, stop)
+        cut = find(b"\n\n", line_end, stop)  # from the line end: an empty block is b""
+        block = data[line_end + 1 : cut + 1] if cut >= 0 else data[line_end + 1 : stop] + b"\n"
+        yield _block(data, line_end + 1, stop) if b"\r" in block else block
 
 
 def _block(data: bytes | mmap.mmap, start: int, stop: int) -> bytes:
@@ -416,10 +535,10 @@ def scan_mbox(
         if os.fstat(handle.fileno()).st_size == 0:
             return
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            limit = _limit()
+            latest = _limit().timestamp()
             for index, block in enumerate(header_blocks(data)):
                 record = str(index)
-                header = fast_header(block, limit)
+                header = _fast(block, latest)
                 if header is None:
                     try:
                         header = parse_headers(block, source=source, record=record)
@@ -434,14 +553,14 @@ def _scan_range(source: str, start: int, end: int) -> list[MailHeader | bytes]:
     out: list[MailHeader | bytes] = []
     with open(source, "rb") as handle:
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            limit = _limit()
+            latest = _limit().timestamp()
             for block in header_blocks(data, start, end):
-                out.append(_parse_or_block(block, source, limit))
+                out.append(_parse_or_block(block, source, latest))
     return out
 
 
-def _parse_or_block(block: bytes, source: str, limit: datetime) -> MailHeader | bytes:
-    header = fast_header(block, limit)
+def _parse_or_block(block: bytes, source: str, latest: float) -> MailHeader | bytes:
+    header = _fast(block, latest)
     if header is not None:
         return header
     try:
@@ -513,10 +632,10 @@ def scan_maildir(
         chunks = _parallel(_scan_files, tasks, workers, share=share)
         yield from _located(str(root), (r for chunk in chunks for r in chunk), iter(names))
         return
-    limit = _limit()
+    latest = _limit().timestamp()
     for file, record in zip(files, names, strict=True):
         block = read_header_block(file)
-        header = fast_header(block, limit)
+        header = _fast(block, latest)
         if header is None:
             try:
                 header = parse_headers(block, source=str(root), record=record)
@@ -528,8 +647,8 @@ def scan_maildir(
 
 def _scan_files(files: list[str], source: str) -> list[MailHeader | bytes]:
     """Worker: records of a run of message files; the raw block when one fails."""
-    limit = _limit()
-    return [_parse_or_block(read_header_block(f), source, limit) for f in files]
+    latest = _limit().timestamp()
+    return [_parse_or_block(read_header_block(f), source, latest) for f in files]
 
 
 def read_mail(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import fields
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -80,6 +81,8 @@ PLAIN = [
     b"From: a@example.com\nDate: Sun, 27 Nov 0001 13:27:14 -0800 (PST)\n",
     b"From: a@example.com\n" + DATE + b"To: Caller 2403 <c2403@x..y>, k..allen@ENRON\n",
     b"From: a@example.com\n" + DATE + b"Subject: =?iso-8859-1?q?Caf=E9?=\nList-Id: <L.x>\n",
+    b"From: a@example.com\n" + DATE + b"Cc: b@y.com\n ,c@z.com,\n\t<d@x.com>\n",  # folds
+    b'Received: from x\n\tby y; Tue, 5 Mar 2024\nfrom: "Last, First" <a@x.com>\n' + DATE,
 ]
 HARD = [
     b"From: Gr\xe4ce <g@example.com>\n" + DATE,  # 8-bit byte
@@ -87,6 +90,8 @@ HARD = [
     b'From: "Doe \\"J\\"" <j@example.com>\n' + DATE,  # escaped quote
     b"From: a@example.com\n" + DATE + b"To: undisclosed-recipients:;\n",  # group
     b"From: a@example.com\n" + DATE + b"To: b@y.com,\n",  # empty entry
+    b"From: a@example.com\n" + DATE + b"To: ,b@y.com\n",  # empty first entry
+    b"From: ,a@example.com\n" + DATE,  # empty first entry in From
     b"From: a@example.com\n" + DATE + b"To: John Smith\n",  # no address
     b"From: a@example.com\n" + DATE + b"To: b @ y.com\n",  # white space in the address
     b"From: a@example.com\nDate: Tue, 5 Mar 2024 10:00:00 -0000\n",  # no offset
@@ -142,6 +147,44 @@ def test_records_pickle_as_themselves():
     assert same(back, header) and back.cc[1].name == "Z Q"
 
 
+def test_records_are_built_like_the_dataclass(monkeypatch):
+    header = fast_header(PLAIN[1] + b"References: <a@x> <b@x>\n")
+    values = [getattr(header, f.name) for f in fields(MailHeader)]
+    assert same(scan._record(*values), MailHeader(*values))
+    assert scan._record is not MailHeader  # slots set directly
+    monkeypatch.setattr(scan, "_FIELDS", scan._FIELDS[:-1])  # the class changed: no shortcut
+    assert scan._record_maker() is MailHeader
+
+
+def test_small_caches_give_the_same_records(big_mbox, monkeypatch):
+    expected = slow_stream(read_mbox(big_mbox), big_mbox)
+    monkeypatch.setattr(scan, "CACHE_LIMIT", 2)  # caches forget all the time
+    scan.clear_caches()
+    assert_same_stream(list(scan_mbox(big_mbox)), expected)
+    assert len(scan._entries) <= 2 and len(scan._senders) <= 2
+
+
+def test_the_benchmark_mbox_takes_the_fast_path_with_the_slow_path_records(tmp_path):
+    """The mbox bench/ingest_mail.py --baseline writes (perf-baselines.md's shape: folded
+    Received, To and Cc, RFC 2047 names and subjects, "Last, First" names, References)."""
+    bench = pytest.importorskip("bench.ingest_mail")
+    made = bench.baseline_mbox(tmp_path, 400, seed=3, people=120)
+    (tmp_path / "again").mkdir()
+    again = bench.baseline_mbox(tmp_path / "again", 400, seed=3, people=120)
+    assert again.mbox.read_bytes() == made.mbox.read_bytes()  # the same arguments, the same bytes
+    text = made.mbox.read_text()
+    assert text.count("\nFrom ") + 1 == 400 and "=?utf-8?b?" in text and '"' in text
+    expected = slow_stream(read_mbox(made.mbox), made.mbox)
+    scan.clear_caches()
+    got = list(scan_mbox(made.mbox))
+    assert_same_stream(got, expected)
+    assert all(isinstance(header, MailHeader) for _, header in got)
+    addresses = sum(1 + len(h.to) + len(h.cc) for _, h in got)
+    assert addresses == made.addresses
+    blocks = [block for _, block in read_mbox(made.mbox)]
+    assert all(fast_header(block) is not None for block in blocks)  # no fallback at all
+
+
 # --- hypothesis: any header, fast == slow ----------------------------------------
 
 NAME = st.lists(
@@ -195,6 +238,7 @@ def address_lists(draw) -> str:
     text = ""
     for index, item in enumerate(items):
         text += (draw(SEPARATORS) if index else "") + item
+    text = draw(st.sampled_from(["", "", "", ",", " , ", "\n "])) + text
     return text + draw(st.sampled_from(["", "", ",", " ", "\n "]))
 
 
