@@ -41,7 +41,7 @@
   }
 
   function scale(values, low, high) {
-    const max = Math.max(1e-9, ...values);
+    const max = values.reduce((a, b) => Math.max(a, b), 1e-9); // no spread: 90,000 edges at 10k people
     return (v) => low + (high - low) * Math.sqrt(v / max);
   }
 
@@ -140,13 +140,21 @@
         tip: `${n.id} · ${n.size} people · ${n.is_it ? "IT" : "business"}${notes.length ? " · " + notes.join(", ") : ""}`,
       }, position: { x: n.x, y: n.y } });
     }
-    for (const e of data.edges) {
+    // Edges come as rows (data.edge_fields): node indexes, strength, events, pairs, events per channel.
+    const ids = data.nodes.map((n) => n.id);
+    const weights = [];
+    for (const [s, t, weight, count, pairs, perChannel] of data.edges) {
+      const source = ids[s];
+      const target = ids[t];
+      const mix = {};
+      data.channels.forEach((name, i) => { if (perChannel[i]) mix[name] = perChannel[i]; });
+      weights.push(weight);
       elements.push({ group: "edges", data: {
-        id: e.source + "→" + e.target, source: e.source, target: e.target, weight: e.weight,
-        tip: `${e.source} ↔ ${e.target}: strength ${e.weight}; ${e.count} interactions (${channelText(e.channels)}) between ${e.pairs} pairs of people`,
+        id: source + "→" + target, source: source, target: target, weight: weight,
+        tip: `${source} ↔ ${target}: strength ${weight}; ${count} interactions (${channelText(mix)}) between ${pairs} pairs of people`,
       } });
     }
-    draw(elements, scale(data.nodes.map((n) => n.size), 14, 60), scale(data.edges.map((e) => e.weight), 0.5, 12));
+    draw(elements, scale(data.nodes.map((n) => n.size), 14, 60), scale(weights, 0.5, 12));
     const unit = data.unit ? ` (${data.unit} and the teams it works with)` : "";
     status.textContent = `${data.nodes.length} teams, ${data.edges.length} team pairs with ties${unit}`;
     cy.on("tap", "node", (evt) => showPeople(evt.target.id()).catch(fail));

@@ -20,24 +20,30 @@ from flask import jsonify
 from flask import request
 
 from analysis.maps import layout
-from analysis.maps import team_graph
 from graph.base import Subject
 from graph.errors import InvalidInput
 from graph.errors import NotFound
+from ingest.records import Channel
 from ingest.records import Person
 from web import policy
-from web import results
 from web.cache import cached
 from web.cache import snapshot_version
 from web.cache import url_for
+from web.params import SCORES_TTL
+from web.params import Frame
 from web.params import Window
 from web.params import frame
 from web.params import groups as viewer_groups
 from web.params import pair
 from web.params import people
+from web.params import seen
 from web.params import shared_people_graph
+from web.params import snapshot_neighbours
+from web.params import snapshot_result
 from web.params import stored_person_scores
 from web.params import stored_scores
+from web.params import visible_people_graph
+from web.params import visible_team_graph
 from web.params import window
 from web.params import window_key
 from web.policy import group_visible
@@ -51,6 +57,10 @@ SEARCH_LIMIT = 20
 #: the snapshots the map's marks come from
 MARKED_BY = ("brokers", "liaison")
 NONE: Counter[str] = Counter()
+#: what each of the team map's edge rows holds, in order (``channels``: counts per channel)
+EDGE_FIELDS = ("source", "target", "weight", "count", "pairs", "channels")
+#: digits kept of the team scores on the map
+DIGITS = 4
 
 
 @bp.get("/counts")
@@ -80,36 +90,19 @@ def overview():  # noqa: ANN201 - Flask view
 def team_map():  # noqa: ANN201 - Flask view
     """Teams as nodes (with seeded server-side positions) and the ties between them."""
     wanted = window()
-    teams = _team_graph(wanted)
     unit = request.args.get("unit", "").strip()
-    if unit:
-        teams = _unit_and_neighbours(teams, unit)
-    teams = teams.subgraph([v.index for v in teams.vs if group_visible(v["size"])])
+    teams = cached("map-teams", (window_key(wanted), unit, seen()), lambda: _shown(wanted, unit))
     shown = _shown_key(wanted, unit, teams)
-    scores = _team_scores()
-    per_team = _marks_per_team()
-    positions = cached("team-layout", shown, lambda: [tuple(xy) for xy in layout(teams, seed=1)])
-    nodes = [
-        {
-            "id": v["name"],
-            "label": v["name"].split("/", 1)[1],
-            "department": v["department"],
-            "is_it": v["is_it"],
-            "size": v["size"],
-            "internal_weight": round(v["internal_weight"], 3),
-            "x": round(x, 4),
-            "y": round(y, 4),
-            "isolated": bool(scores[v["name"]].get("flagged")) if v["name"] in scores else None,
-            "brokers": per_team.get(v["name"], NONE)["broker"],
-            "liaisons": per_team.get(v["name"], NONE)["liaison"],
-            "url": url_for("teams.team_page", team=v["name"]),
-            "scores": scores.get(v["name"], {}),
-        }
-        for v, (x, y) in zip(teams.vs, positions, strict=True)
-    ]
-    edges = cached("team-edges", shown, lambda: _edges_json(teams, frame(wanted).team_channels))
-    head = {"ok": True, "level": "teams", "unit": unit or None, "nodes": nodes}
-    return _json_with(head, edges=edges)
+    channels = _channel_names(wanted)
+    nodes = cached(
+        "team-nodes", _nodes_key(shown), lambda: _dumps(_nodes(teams, shown)), ttl=SCORES_TTL
+    )
+    edges = cached("team-edges", shown, lambda: _edges_json(teams, frame(wanted), channels))
+    head = {
+        "ok": True, "level": "teams", "unit": unit or None, "channels": channels,
+        "edge_fields": list(EDGE_FIELDS),
+    }  # fmt: skip
+    return _json_with(head, nodes=nodes, edges=edges)
 
 
 @bp.get("/map/teams/<path:team>/people")
@@ -122,9 +115,7 @@ def team_people(team: str):  # noqa: ANN201 - Flask view
         raise NotFound(f"no team {team!r} with members")
     if not group_visible(len(members)):
         raise NotFound(f"team {team!r} has fewer people than the minimum group size")
-    people = cached(  # ties to hidden teams are left out
-        "visible-graph", (window_key(wanted), _seen()), lambda: policy.visible_graph(people)
-    )
+    people = visible_people_graph(wanted)  # ties to hidden teams are left out
     members = [v.index for v in people.vs if v["team"] == team]
     url = url_for("teams.team_page", team=team)
     return jsonify(
@@ -164,52 +155,83 @@ def _team_scores() -> dict[str, dict[str, float]]:
     if policy.sees_all():
         return dict(scores)
     groups = viewer_groups()
-    neighbours = cached(
-        "hidden-neighbours",
-        (snapshot_version("isolation"), _seen()),
-        lambda: policy.snapshot_neighbours((results.latest("isolation") or {}).get("window")),
-    )
+    neighbours = snapshot_neighbours("isolation")
     return {t: s for t, s in scores.items() if groups.boundary_safe(t, neighbours)}
 
 
-def _team_graph(wanted: Window) -> ig.Graph:
-    """The team graph of the window's visible people, shared: read it, never change it.
-
-    Who is visible depends on the data and the minimum group size only
-    (everyone for admins), so that is the key besides the window.
-    """
-    return cached(
-        "team-graph",
-        (window_key(wanted), _seen()),
-        lambda: team_graph(policy.visible_graph(frame(wanted).graph)),
-    )
-
-
-def _seen() -> int | None:
-    """What decides who the viewer sees: nothing for admins, else the minimum group size."""
-    return None if policy.sees_all() else policy.min_group_size()
+def _shown(wanted: Window, unit: str) -> ig.Graph:
+    """The teams the map shows: visible ones, of ``unit`` and its neighbours when given."""
+    teams = visible_team_graph(wanted)
+    if unit:
+        teams = _unit_and_neighbours(teams, unit)
+    return teams.subgraph([v.index for v in teams.vs if group_visible(v["size"])])
 
 
 def _shown_key(wanted: Window, unit: str, teams: ig.Graph) -> Hashable:
     """The cache key of a map's teams: the window, the unit, who is visible, the teams shown."""
-    return (window_key(wanted), unit, _seen(), tuple(teams.vs["name"]))
+    return (window_key(wanted), unit, seen(), tuple(teams.vs["name"]))
 
 
-def _edges_json(teams: ig.Graph, mix: Mapping[tuple[str, str], Counter[str]]) -> bytes:
-    """The map's edges as JSON (the bulk of the answer: some 90,000 at 10k people)."""
-    names = teams.vs["name"]
-    edges = [
+def _nodes_key(shown: Hashable) -> Hashable:
+    """What the map's nodes depend on besides the data: the teams shown, the analysis, the URLs.
+
+    The stored scores and the marks change with any analysis snapshot; who
+    sees which scores is decided by :func:`~web.params.seen`, part of ``shown``.
+    """
+    from web.jobs import JOBS
+
+    versions = tuple(snapshot_version(kind) for kind in JOBS)
+    return (shown, versions, request.script_root, request.host)
+
+
+def _nodes(teams: ig.Graph, shown: Hashable) -> list[dict[str, Any]]:
+    """The map's teams with positions, marks and the stored scores the viewer may see."""
+    scores = _team_scores()
+    per_team = _marks_per_team()
+    positions = cached("team-layout", shown, lambda: [tuple(xy) for xy in layout(teams, seed=1)])
+    return [
         {
-            "source": names[e.source],
-            "target": names[e.target],
-            "weight": round(e["weight"], 3),
-            "count": e["count"],
-            "pairs": e["pairs"],
-            "channels": dict(sorted(mix.get(pair(names[e.source], names[e.target]), {}).items())),
+            "id": v["name"],
+            "label": v["name"].split("/", 1)[1],
+            "department": v["department"],
+            "is_it": v["is_it"],
+            "size": v["size"],
+            "internal_weight": round(v["internal_weight"], 3),
+            "x": round(x, 4),
+            "y": round(y, 4),
+            "isolated": bool(scores[v["name"]].get("flagged")) if v["name"] in scores else None,
+            "brokers": per_team.get(v["name"], NONE)["broker"],
+            "liaisons": per_team.get(v["name"], NONE)["liaison"],
+            "url": url_for("teams.team_page", team=v["name"]),
+            "scores": {k: round(value, DIGITS) for k, value in scores.get(v["name"], {}).items()},
         }
-        for e in teams.es
+        for v, (x, y) in zip(teams.vs, positions, strict=True)
     ]
-    return _dumps(edges)
+
+
+def _channel_names(wanted: Window) -> list[str]:
+    """The channels of the window, in :class:`~ingest.records.Channel` order (every one without a filter)."""
+    chosen = set(wanted.channels or Channel)
+    return [c.value for c in Channel if c in chosen]
+
+
+def _edges_json(teams: ig.Graph, found: Frame, channels: list[str]) -> bytes:
+    """The map's edges as JSON rows (:data:`EDGE_FIELDS`), ends given by their node's index.
+
+    The bulk of the answer: some 90,000 team pairs at 10k people, so each is
+    an array, not an object that repeats its keys and both team names.
+    """
+    if not teams.ecount():
+        return b"[]"
+    names = teams.vs["name"]
+    mix = found.team_channels
+    rows = []
+    for e, weight, count, pairs in zip(
+        teams.es, teams.es["weight"], teams.es["count"], teams.es["pairs"], strict=True
+    ):
+        by = mix.get(pair(names[e.source], names[e.target]), NONE)
+        rows.append([e.source, e.target, round(weight, 3), count, pairs, [by[c] for c in channels]])
+    return _dumps(rows)
 
 
 def _dumps(value: Any) -> bytes:
@@ -253,12 +275,12 @@ def _marks_version() -> tuple[int | None, ...]:
 
 def _read_marks() -> dict[str, frozenset[str]]:
     marks: dict[str, set[str]] = defaultdict(set)
-    brokers = results.result("brokers") or {}
+    brokers = snapshot_result("brokers") or {}
     ranked = brokers.get("top_betweenness", [])
     wanted = min(20, max(5, round(BROKER_SHARE * len(brokers.get("roles", {})))))
     for key, _ in ranked[:wanted]:
         marks[key].add("broker")
-    liaison = results.result("liaison") or {}
+    liaison = snapshot_result("liaison") or {}
     for unit in liaison.get("units", {}).values():
         for key, _ in unit["liaison"]["liaisons"]:
             marks[key].add("liaison")

@@ -10,6 +10,7 @@ browser only draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint
@@ -17,9 +18,7 @@ from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
-from flask import url_for
 
-from analysis.maps import team_graph
 from analysis.matrix import ego_layout
 from analysis.matrix import ego_network
 from graph.errors import InvalidInput
@@ -27,9 +26,13 @@ from graph.errors import NotFound
 from ingest.records import Channel
 from ingest.records import Person
 from web import policy
-from web import results
+from web.cache import url_for
 from web.params import Window
-from web.params import people_graph
+from web.params import groups as viewer_groups
+from web.params import shared_people_graph
+from web.params import snapshot as latest
+from web.params import snapshot_neighbours
+from web.params import visible_team_graph
 from web.params import window
 from web.policy import group_visible
 from web.policy import person_label
@@ -56,14 +59,13 @@ def hidden_text() -> str:
 
 def build_isolated(wanted: Window) -> dict[str, Any]:
     """Teams from the latest isolation snapshot: flagged first, most inward first."""
-    snapshot = results.latest("isolation")
+    snapshot = latest("isolation")
     data: dict[str, Any] = {"window": _window_json(wanted), "ego_limit": EGO_LIMIT}
     if snapshot is None:
         return {**data, "snapshot": None, "teams": [], "message": NO_SNAPSHOT}
-    store = get_store()
-    groups = policy.Groups.of(store.people())
-    neighbours = policy.snapshot_neighbours(snapshot.get("window"))
-    known = {t.key: t for t in store.teams()}
+    groups = viewer_groups()
+    neighbours = snapshot_neighbours("isolation")
+    known = {t.key: t for t in get_store().teams()}
     rows = [
         _team(t, groups, neighbours, known, wanted) for t in snapshot["result"].get("teams", [])
     ]
@@ -123,7 +125,7 @@ def _team(
     carrier = None
     reasons = list(found.get("reasons", []))
     if top and policy.sees_people():
-        person = _person(top["top_member"], dict(groups.people))
+        person = _person(top["top_member"], groups.people)
         carrier = {**person, "share": round(top["top_share"], 3)}
         reasons = [r.replace(top["top_member"], person["label"]) for r in reasons]
     elif top:  # viewers see groups, not the people in them
@@ -147,7 +149,7 @@ def _team(
     }
 
 
-def _person(key: str, people: dict[str, Person]) -> dict[str, Any]:
+def _person(key: str, people: Mapping[str, Person]) -> dict[str, Any]:
     person = people.get(key)
     if person is None:  # erased since the snapshot was taken
         return {"key": key, "label": short_key(key), "url": None}
@@ -176,7 +178,7 @@ def _window_json(wanted: Window) -> dict[str, Any]:
 
 def build_ego(team: str, wanted: Window, *, limit: int = EGO_LIMIT) -> dict[str, Any]:
     """A team in the middle, its neighbouring teams around it, and the ties among them."""
-    people = people_graph(wanted)
+    people = shared_people_graph(wanted)
     size = sum(1 for t in people.vs["team"] if t == team) if people.vcount() else 0
     if not size:
         raise NotFound(f"no team {team!r} with members")
@@ -184,7 +186,7 @@ def build_ego(team: str, wanted: Window, *, limit: int = EGO_LIMIT) -> dict[str,
     if not group_visible(size):
         return {**data, "hidden": True, "message": hidden_text(), "nodes": [], "edges": []}
     # hidden teams and their ties are left out before the neighbours are chosen
-    teams = team_graph(policy.visible_graph(people))
+    teams = visible_team_graph(wanted)
     ego = ego_network(teams, team, limit=limit)
     centre = teams.vs.find(name=team)
     outside = teams.es.select(_incident=[centre.index])

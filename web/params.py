@@ -2,8 +2,11 @@
 
 This module also hands out what the window's ties become, computed once per
 window and data version (:mod:`web.cache`): every person (:func:`people`)
-and their groups (:func:`groups`), the person graph (:func:`people_graph`, :func:`shared_people_graph`) and the
-channels behind the ties between teams (:func:`frame`).
+and their groups (:func:`groups`), the person graph (:func:`people_graph`,
+:func:`shared_people_graph`, :func:`visible_people_graph`), the team graph
+(:func:`visible_team_graph`), the channels behind the ties between teams
+(:func:`frame`) and each person's ties by channel (:func:`contacts`); and,
+once per analysis, the latest snapshots (:func:`snapshot`) and stored scores.
 
 Every page and endpoint that reads ties accepts the same three parameters,
 ``since=YYYY-MM``, ``until=YYYY-MM`` (whole months, ``until`` excluded) and any
@@ -23,15 +26,18 @@ from dataclasses import dataclass
 from datetime import date
 
 import igraph as ig
+import numpy as np
 from flask import request
 
 from analysis.build import person_graph
+from analysis.maps import team_graph
 from graph.base import Subject
 from graph.errors import InvalidInput
 from ingest.records import Channel
 from ingest.records import Person
 from ingest.records import Tie
 from web import policy
+from web import results
 from web.cache import cached
 from web.cache import snapshot_version
 from web.store import get_store
@@ -114,6 +120,97 @@ class Frame:
     team_channels: Mapping[tuple[str, str], Counter[str]]
 
 
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    """Every tie of a window, found from either end: whom a person is tied to, on which channel.
+
+    Shared between requests (:mod:`web.cache`): read it, never change it.
+    Columns hold one row per tie (self-ties and ties naming unknown people
+    left out); ``ends`` is every row's source then every row's target, in
+    ``order``, so that a person's rows are one slice of it.
+    """
+
+    keys: tuple[str, ...]
+    source: np.ndarray
+    target: np.ndarray
+    channel: np.ndarray
+    weight: np.ndarray
+    count: np.ndarray
+    order: np.ndarray
+    ends: np.ndarray
+
+    def of(self, key: str) -> list[tuple[str, Channel, float, int]]:
+        """``(other, channel, weight, count)`` of every tie of ``key``, in either direction."""
+        index = _index(self.keys, key)
+        if index is None:
+            return []
+        low = int(np.searchsorted(self.ends, index, side="left"))
+        high = int(np.searchsorted(self.ends, index, side="right"))
+        rows = self.order[low:high]
+        size = len(self.source)
+        found = []
+        for row in rows.tolist():
+            tie, outgoing = row % size, row < size
+            other = int(self.target[tie] if outgoing else self.source[tie])
+            found.append((
+                self.keys[other], CHANNELS[int(self.channel[tie])],
+                float(self.weight[tie]), int(self.count[tie]),
+            ))  # fmt: skip
+        return found
+
+
+#: channels by their number in :class:`Contacts`
+CHANNELS = tuple(Channel)
+
+
+def _index(keys: tuple[str, ...], key: str) -> int | None:
+    """Where ``key`` is in the sorted ``keys``, or ``None``."""
+    from bisect import bisect_left
+
+    at = bisect_left(keys, key)
+    return at if at < len(keys) and keys[at] == key else None
+
+
+def contacts(wanted: Window) -> Contacts:
+    """The window's ties by person and channel (read once per window and data version).
+
+    The ties are policy-free here: callers keep only the people the viewer may see.
+    """
+    return cached("contacts", window_key(wanted), lambda: _contacts(wanted))
+
+
+def _contacts(wanted: Window) -> Contacts:
+    keys = tuple(sorted(p.key for p in people()))
+    number = {key: n for n, key in enumerate(keys)}
+    channel = {c: n for n, c in enumerate(CHANNELS)}
+    chosen = list(wanted.channels) if wanted.channels else None
+    source: list[int] = []
+    target: list[int] = []
+    kind: list[int] = []
+    weight: list[float] = []
+    count: list[int] = []
+    for tie in get_store().ties(since=wanted.since, until=wanted.until, channels=chosen):
+        a, b = number.get(tie.source), number.get(tie.target)
+        if a is not None and b is not None and a != b:
+            source.append(a)
+            target.append(b)
+            kind.append(channel[tie.channel])
+            weight.append(tie.weight)
+            count.append(tie.count)
+    ends = np.concatenate([np.asarray(source, np.int32), np.asarray(target, np.int32)])
+    order = np.argsort(ends, kind="stable").astype(np.int64)
+    return Contacts(
+        keys=keys,
+        source=np.asarray(source, np.int32),
+        target=np.asarray(target, np.int32),
+        channel=np.asarray(kind, np.int8),
+        weight=np.asarray(weight, np.float64),
+        count=np.asarray(count, np.int64),
+        order=order,
+        ends=ends[order],
+    )
+
+
 def people() -> tuple[Person, ...]:
     """Every person in the store, ordered by key (read once per data version)."""
     return cached("people", None, lambda: tuple(get_store().people()))
@@ -176,6 +273,62 @@ def _frame(wanted: Window) -> Frame:
     ties = list(store.ties(since=wanted.since, until=wanted.until, channels=chosen))
     everyone = people()
     return Frame(person_graph(everyone, ties), team_channels(everyone, ties))
+
+
+def seen() -> int | None:
+    """What decides who the viewer sees: nothing for admins, else the minimum group size.
+
+    Everything computed over the visible people depends on the data, the
+    window and this value only: it is part of the key of such entries.
+    """
+    return None if policy.sees_all() else policy.min_group_size()
+
+
+def visible_people_graph(wanted: Window | None = None) -> ig.Graph:
+    """The window's person graph without hidden teams' people (shared: read it, never change it)."""
+    wanted = wanted or window()
+    graph = shared_people_graph(wanted)
+    if policy.sees_all():
+        return graph
+    return cached(
+        "visible-graph", (window_key(wanted), seen()), lambda: policy.visible_graph(graph)
+    )
+
+
+def visible_team_graph(wanted: Window | None = None) -> ig.Graph:
+    """The team graph of the window's visible people (shared: read it, never change it)."""
+    wanted = wanted or window()
+    return cached(
+        "team-graph",
+        (window_key(wanted), seen()),
+        lambda: team_graph(visible_people_graph(wanted)),
+    )
+
+
+def snapshot(kind: str) -> dict | None:
+    """:func:`web.results.latest`, read once per snapshot version (shared: never change it)."""
+    return cached("snapshot", (kind, snapshot_version(kind)), lambda: results.latest(kind))
+
+
+def snapshot_result(kind: str) -> dict | None:
+    """Just the ``result`` of :func:`snapshot`, or ``None``."""
+    found = snapshot(kind)
+    return found["result"] if found else None
+
+
+def snapshot_neighbours(kind: str = "isolation") -> Mapping[str, frozenset[str]]:
+    """:func:`web.policy.snapshot_neighbours` in the window of the latest ``kind`` snapshot.
+
+    Computed once per snapshot version, data version and :func:`seen`
+    (``{}`` for admins, who see every team).
+    """
+    if policy.sees_all():
+        return {}
+    return cached(
+        "hidden-neighbours",
+        (kind, snapshot_version(kind), seen()),
+        lambda: policy.snapshot_neighbours((snapshot(kind) or {}).get("window")),
+    )
 
 
 def pair(a: str, b: str) -> tuple[str, str]:

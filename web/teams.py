@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections import defaultdict
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import igraph as ig
@@ -20,16 +21,22 @@ from flask import Blueprint
 from flask import jsonify
 from flask import render_template
 
-from analysis.maps import team_graph
 from graph.base import Subject
 from graph.errors import NotFound
 from ingest.records import Person
 from web import policy
 from web.params import Window
-from web.params import people_graph
+from web.params import contacts
+from web.params import groups as viewer_groups
+from web.params import people
+from web.params import snapshot
+from web.params import snapshot_neighbours
+from web.params import snapshot_result
+from web.params import stored_person_scores
+from web.params import stored_scores
+from web.params import visible_people_graph
+from web.params import visible_team_graph
 from web.params import window
-from web.results import latest
-from web.results import result
 from web.store import get_store
 
 bp = Blueprint("teams", __name__)
@@ -93,12 +100,11 @@ def teams_overview() -> list[dict[str, Any]]:
 
     A hidden team keeps its name; its size and figures are ``None``.
     """
-    store = get_store()
-    groups = policy.Groups.of(store.people())
-    scores = store.scores(Subject.TEAM)
-    neighbours = policy.snapshot_neighbours((latest("isolation") or {}).get("window"))
+    groups = viewer_groups()
+    scores = stored_scores(Subject.TEAM)
+    neighbours = snapshot_neighbours("isolation")
     rows = []
-    for team in store.teams():
+    for team in get_store().teams():
         visible = groups.team_visible(team.key)
         shown = groups.boundary_safe(team.key, neighbours)
         named = scores.get(team.key, {}) if shown else {}
@@ -118,18 +124,15 @@ def team_report(team: str, wanted: Window) -> dict[str, Any]:
 
     A hidden team shows its name only: no size, no members, no figures.
     """
-    store = get_store()
-    everyone = list(store.people())
-    groups = policy.Groups.of(everyone)
+    groups = viewer_groups()
     members = sorted(
-        (p for p in everyone if p.team and p.team_key == team), key=policy.person_label
+        (p for p in people() if p.team and p.team_key == team), key=policy.person_label
     )
     if not members:
         raise NotFound(f"no team {team!r} with members")
     first = members[0]
     visible = groups.team_visible(team)
-    people = dict(groups.people)
-    graph = policy.visible_graph(people_graph(wanted)) if visible else None
+    graph = visible_people_graph(wanted) if visible else None
     keys = {p.key for p in members}
     return {
         "team": team,
@@ -141,9 +144,11 @@ def team_report(team: str, wanted: Window) -> dict[str, Any]:
         "window": _window(wanted),
         "members": _members(members, groups) if visible else [],
         "scores": _isolation(team, groups) if visible else None,
-        "ties": _team_ties(graph, team) if graph else [],
+        "ties": _team_ties(visible_team_graph(wanted), team) if graph else [],
         "liaison": _liaison_context(graph, keys, first, groups) if graph else None,
-        "introductions": _introductions(people, lambda i: keys & {i["person"], i["it_person"]}),
+        "introductions": _introductions(
+            groups.people, lambda i: keys & {i["person"], i["it_person"]}
+        ),
     }
 
 
@@ -153,13 +158,12 @@ def person_report(key: str, wanted: Window) -> dict[str, Any]:
     People of hidden teams are not found (but by admins); contacts,
     ranks and role sizes count visible people only.
     """
-    store = get_store()
-    person = store.person(key)
-    groups = policy.Groups.of(store.people())
+    person = get_store().person(key)
+    groups = viewer_groups()
     if not groups.person_visible(person):
         raise NotFound(f"no person with key {key!r}")  # as if absent: their team is hidden
-    people = dict(groups.people)
-    scores = store.scores(Subject.PERSON).get(key, {})
+    people = groups.people
+    scores = stored_person_scores().get(key, {})
     return {
         "key": key,
         "label": policy.person_label(person),
@@ -181,10 +185,12 @@ def person_report(key: str, wanted: Window) -> dict[str, Any]:
 
 def _members(members: list[Person], groups: policy.Groups) -> list[dict[str, Any]]:
     """Members with their role name, brokerage and key-person risk (ranked among visible people)."""
-    everyone = get_store().scores(Subject.PERSON)
+    everyone = stored_person_scores()
     roles = _role_names()
     ranked = [
-        e for e in (result("risk") or {}).get("ranked", []) if groups.person_visible(e["person"])
+        e
+        for e in (snapshot_result("risk") or {}).get("ranked", [])
+        if groups.person_visible(e["person"])
     ]
     ranks = {entry["person"]: n for n, entry in enumerate(ranked, start=1)}
     rows = []
@@ -212,12 +218,11 @@ def _isolation(team: str, groups: policy.Groups) -> dict[str, Any] | None:
 
     ``{"withheld": ...}`` alone when they would give a tie to a small hidden team away.
     """
-    snapshot = latest("isolation")
-    found = snapshot["result"] if snapshot else {}
+    found = snapshot_result("isolation") or {}
     for entry in found.get("teams", []):
         if entry["team"] != team:
             continue
-        if not groups.boundary_safe(team, policy.snapshot_neighbours(snapshot["window"])):
+        if not groups.boundary_safe(team, snapshot_neighbours("isolation")):
             return {"withheld": policy.withheld_text()}
         ei, expected = entry.get("ei"), entry.get("expected")
         top = (entry.get("concentration") or {}).get("top_member")
@@ -241,9 +246,8 @@ def _isolation(team: str, groups: policy.Groups) -> dict[str, Any] | None:
     return None
 
 
-def _team_ties(graph: ig.Graph, team: str) -> list[dict[str, Any]]:
-    """The team's ties to every other team, strongest first (top :data:`TOP`)."""
-    teams = team_graph(graph)
+def _team_ties(teams: ig.Graph, team: str) -> list[dict[str, Any]]:
+    """The team's ties to every other team in ``teams`` (visible ones), strongest first (top :data:`TOP`)."""
     if team not in teams.vs["name"]:
         return []
     me = teams.vs.find(name=team)
@@ -269,9 +273,9 @@ def _liaison_context(
     ``graph`` holds the visible people only, so every total and share is
     over visible teams.
     """
-    people = dict(groups.people)
+    people = groups.people
     names, is_it = graph.vs["name"], graph.vs["is_it"]
-    inside = [v.index for v in graph.vs if v["name"] in keys]
+    inside = sorted(graph.vs.select(name_in=keys).indices)
     inside_set = set(inside)
     across = []  # (member key, other key, weight, count) for ties across the IT line
     for edge in graph.es.select(_incident=inside):
@@ -293,7 +297,7 @@ def _liaison_context(
     }
 
 
-def _it_people(across: list, people: dict[str, Person], total: float) -> list[dict[str, Any]]:
+def _it_people(across: list, people: Mapping[str, Person], total: float) -> list[dict[str, Any]]:
     weight: Counter[str] = Counter()
     count: Counter[str] = Counter()
     members: dict[str, set[str]] = defaultdict(set)
@@ -314,7 +318,7 @@ def _it_people(across: list, people: dict[str, Person], total: float) -> list[di
     return sorted(rows, key=lambda r: (-r["weight"], r["label"]))
 
 
-def _it_teams(across: list, people: dict[str, Person], total: float) -> list[dict[str, Any]]:
+def _it_teams(across: list, people: Mapping[str, Person], total: float) -> list[dict[str, Any]]:
     weight: Counter[str] = Counter()
     count: Counter[str] = Counter()
     contacts: dict[str, set[str]] = defaultdict(set)
@@ -336,7 +340,7 @@ def _it_teams(across: list, people: dict[str, Person], total: float) -> list[dic
     return sorted(rows, key=lambda r: (-r["weight"], r["team"]))
 
 
-def _served_units(across: list, people: dict[str, Person], total: float) -> list[dict[str, Any]]:
+def _served_units(across: list, people: Mapping[str, Person], total: float) -> list[dict[str, Any]]:
     """Business departments an IT team is tied to, with the members who carry each."""
     sizes = Counter(p.department for p in people.values() if not p.is_it)
     weight: Counter[str] = Counter()
@@ -367,7 +371,7 @@ def _unit_score(unit: str, groups: policy.Groups) -> dict[str, Any] | None:
 
     Only the score (``partial``) when a team the snapshot drew on is hidden.
     """
-    found = (result("liaison") or {}).get("units", {}).get(unit)
+    found = (snapshot_result("liaison") or {}).get("units", {}).get(unit)
     if not found or not groups.unit_visible(unit):
         return None
     if not groups.liaison_whole(unit):
@@ -393,24 +397,19 @@ def _unit_score(unit: str, groups: policy.Groups) -> dict[str, Any] | None:
 # -- person parts -------------------------------------------------------------------------------
 
 
-def _contacts(key: str, wanted: Window, people: dict[str, Person]) -> dict[str, Any]:
+def _contacts(key: str, wanted: Window, people: Mapping[str, Person]) -> dict[str, Any]:
     """The person's contacts in the window, strongest first, split by channel."""
-    store = get_store()
-    chosen = list(wanted.channels) if wanted.channels else None
     weight: Counter[str] = Counter()
     count: Counter[str] = Counter()
     split: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
-    for tie in store.ties(since=wanted.since, until=wanted.until, channels=chosen):
-        if key not in (tie.source, tie.target) or tie.source == tie.target:
-            continue
-        other = tie.target if tie.source == key else tie.source
+    for other, channel, w, n in contacts(wanted).of(key):
         if other not in people:
             continue
-        weight[other] += tie.weight
-        count[other] += tie.count
-        slot = split[other].setdefault(str(tie.channel.value), {"weight": 0.0, "count": 0})
-        slot["weight"] += tie.weight
-        slot["count"] += tie.count
+        weight[other] += w
+        count[other] += n
+        slot = split[other].setdefault(str(channel.value), {"weight": 0.0, "count": 0})
+        slot["weight"] += w
+        slot["count"] += n
     ranked = sorted(weight, key=lambda k: (-weight[k], k))
     rows = [
         {
@@ -428,8 +427,10 @@ def _contacts(key: str, wanted: Window, people: dict[str, Person]) -> dict[str, 
     return {"contacts": rows, "contacts_total": len(ranked)}
 
 
-def _brokerage(key: str, scores: dict[str, float], people: dict[str, Person]) -> dict[str, Any]:
-    roles = (result("brokers") or {}).get("roles", {}).get(key)
+def _brokerage(
+    key: str, scores: Mapping[str, float], people: Mapping[str, Person]
+) -> dict[str, Any]:
+    roles = (snapshot_result("brokers") or {}).get("roles", {}).get(key)
     gould_fernandez = None
     if roles:
         gould_fernandez = {
@@ -455,9 +456,9 @@ def _brokerage(key: str, scores: dict[str, float], people: dict[str, Person]) ->
     }
 
 
-def _betweenness_rank(key: str, people: dict[str, Person]) -> int | None:
+def _betweenness_rank(key: str, people: Mapping[str, Person]) -> int | None:
     """1-based rank among the visible people by betweenness (from the stored scores)."""
-    scores = get_store().scores(Subject.PERSON)
+    scores = stored_person_scores()
     mine = scores.get(key, {}).get("betweenness")
     if mine is None:
         return None
@@ -466,20 +467,20 @@ def _betweenness_rank(key: str, people: dict[str, Person]) -> int | None:
     )
 
 
-def _role(scores: dict[str, float], people: dict[str, Person]) -> dict[str, Any] | None:
+def _role(scores: Mapping[str, float], people: Mapping[str, Person]) -> dict[str, Any] | None:
     """The person's structural role; its size counts the visible people who share it."""
     if "role" not in scores:
         return None
     found = _role_names().get(int(scores["role"]))
     if found is None or policy.sees_all():
         return found
-    everyone = get_store().scores(Subject.PERSON)
+    everyone = stored_person_scores()
     size = sum(1 for k, s in everyone.items() if k in people and s.get("role") == scores["role"])
     return {**found, "size": size}
 
 
 def _role_names() -> dict[int, dict[str, Any]]:
-    found = result("roles") or {}
+    found = snapshot_result("roles") or {}
     return {
         r["cluster"]: {
             "cluster": r["cluster"],
@@ -491,10 +492,12 @@ def _role_names() -> dict[int, dict[str, Any]]:
     }
 
 
-def _risk(key: str, scores: dict[str, float], groups: policy.Groups) -> dict[str, Any]:
+def _risk(key: str, scores: Mapping[str, float], groups: policy.Groups) -> dict[str, Any]:
     """Key-person risk, ranked among visible people; losses of hidden groups left out."""
     ranked = [
-        e for e in (result("risk") or {}).get("ranked", []) if groups.person_visible(e["person"])
+        e
+        for e in (snapshot_result("risk") or {}).get("ranked", [])
+        if groups.person_visible(e["person"])
     ]
     for rank, entry in enumerate(ranked, start=1):
         if entry["person"] == key:
@@ -531,10 +534,10 @@ def _risk(key: str, scores: dict[str, float], groups: policy.Groups) -> dict[str
 
 
 def _introductions(
-    people: dict[str, Person], keep: Callable[[dict[str, Any]], object]
+    people: Mapping[str, Person], keep: Callable[[dict[str, Any]], object]
 ) -> list[dict[str, Any]]:
     """Recommended introductions (latest snapshot) that ``keep`` accepts."""
-    found = result("introductions") or {}
+    found = snapshot_result("introductions") or {}
     rows = []
     for entry in found.get("introductions", []):
         if not keep(entry) or entry["person"] not in people or entry["it_person"] not in people:
@@ -559,7 +562,7 @@ def _person_ref(person: Person) -> dict[str, Any]:
 
 def _window(wanted: Window) -> dict[str, Any]:
     """The window of live figures, and when the analysis snapshots were made."""
-    made = latest("isolation")
+    made = snapshot("isolation")
     return {
         "since": wanted.since.strftime("%Y-%m") if wanted.since else None,
         "until": wanted.until.strftime("%Y-%m") if wanted.until else None,

@@ -11,8 +11,15 @@ from flask import render_template
 from graph.base import Subject
 from ingest.records import Channel
 from web import policy
-from web import results
+from web.cache import cached
 from web.jobs import JOBS
+from web.params import groups as viewer_groups
+from web.params import people
+from web.params import seen
+from web.params import snapshot
+from web.params import snapshot_neighbours
+from web.params import snapshot_result
+from web.params import stored_scores
 from web.store import get_store
 
 bp = Blueprint("views", __name__)
@@ -27,16 +34,15 @@ def index() -> str:
 @bp.get("/map")
 def network_map() -> str:
     """The interactive network map: teams first, drill into a team for its people."""
-    store = get_store()
-    groups = policy.Groups.of(store.people())
-    departments = sorted({t.department for t in store.teams() if groups.team_visible(t.key)})
+    groups = viewer_groups()
+    departments = sorted({t.department for t in get_store().teams() if groups.team_visible(t.key)})
     return render_template("map.html", channels=[c.value for c in Channel], departments=departments)
 
 
 def overview() -> dict[str, Any]:
     """Everything the overview shows, JSON-ready."""
     store = get_store()
-    groups = policy.Groups.of(store.people())
+    groups = viewer_groups()
     runs = store.runs(limit=1)
     return {
         "counts": counts(),
@@ -62,12 +68,16 @@ def counts() -> dict[str, Any]:
     that the totals minus the visible teams' figures leave nothing of a
     hidden team; ``partial`` then says that some people were left out.
     """
+    return dict(cached("counts", seen(), _counts))
+
+
+def _counts() -> dict[str, Any]:
     store = get_store()
     found = store.counts().as_dict()
     if policy.sees_all():
         return {**found, "partial": False}
-    people = list(store.people())
-    shown = set(policy.Groups.of(people).people)
+    everyone = people()
+    shown = set(viewer_groups().people)
     interactions: dict[str, int] = defaultdict(int)
     pairs: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for tie in store.ties():
@@ -83,7 +93,7 @@ def counts() -> dict[str, Any]:
         "people": len(shown),
         "interactions": sum(interactions.values()),
         "channels": channels,
-        "partial": len(shown) < len(people),
+        "partial": len(shown) < len(everyone),
     }
 
 
@@ -94,10 +104,10 @@ def _units(groups: policy.Groups) -> list[dict[str, Any]]:
     teams they draw on is hidden, only the score and its change are shown
     (``partial``), no counts (:mod:`web.policy`, rule 4).
     """
-    liaison = results.result("liaison")
+    liaison = snapshot_result("liaison")
     if not liaison:
         return []
-    compared = (results.result("compare") or {}).get("liaison", {})
+    compared = (snapshot_result("compare") or {}).get("liaison", {})
     rows = []
     for name, unit in sorted(liaison["units"].items(), key=lambda kv: kv[1]["score"]):
         if not groups.unit_visible(name):
@@ -135,8 +145,8 @@ def _isolated(groups: policy.Groups) -> list[dict[str, Any]]:
     Hidden teams are left out, and so are teams whose figures would give a
     tie to one small hidden team away (:meth:`web.policy.Groups.boundary_safe`).
     """
-    teams = get_store().scores(Subject.TEAM)
-    neighbours = policy.snapshot_neighbours((results.latest("isolation") or {}).get("window"))
+    teams = stored_scores(Subject.TEAM)
+    neighbours = snapshot_neighbours("isolation")
     flagged = [
         (name, s)
         for name, s in teams.items()
@@ -157,7 +167,7 @@ def _isolated(groups: policy.Groups) -> list[dict[str, Any]]:
 
 def _analysis() -> dict[str, Any] | None:
     """The latest analysis run: when, over which months, how long it took."""
-    found = {job: results.latest(job) for job in JOBS}
+    found = {job: snapshot(job) for job in JOBS}
     done = {job: snap for job, snap in found.items() if snap}
     if not done:
         return None

@@ -23,6 +23,15 @@ def test_team_map_renders_and_drills_down(live_server, browser, demo_app):
     rendered = browser.execute_script("return bridgeworkMap.cy.nodes().length")
     assert rendered == len(teams["nodes"]) > 5
     assert browser.execute_script("return bridgeworkMap.cy.edges().length") == len(teams["edges"])
+    ids = [n["id"] for n in teams["nodes"]]
+    source, target, weight, count, pairs, per_channel = max(teams["edges"], key=lambda e: e[3])
+    drawn = browser.execute_script(
+        "return bridgeworkMap.cy.getElementById(arguments[0]).data()",
+        f"{ids[source]}→{ids[target]}",
+    )
+    assert (drawn["source"], drawn["target"], drawn["weight"]) == (ids[source], ids[target], weight)
+    mix = ", ".join(f"{n} {c}" for c, n in zip(teams["channels"], per_channel, strict=True) if n)
+    assert f"{count} interactions ({mix}) between {pairs} pairs" in drawn["tip"]
     isolated = {n["id"] for n in teams["nodes"] if n["isolated"]}
     assert isolated
     ringed = browser.execute_script("return bridgeworkMap.cy.nodes('.isolated').map(n => n.id())")

@@ -13,6 +13,7 @@ from flask import g
 from ingest.records import Channel
 from ingest.records import Interaction
 from ingest.records import Person
+from tests.web.map_rows import edge_objects
 from web.policy import Viewer
 from web.store import close_store
 from web.store import get_store
@@ -296,7 +297,7 @@ def test_demo_ego_map_agrees_with_the_team_map(demo):
     team = planted(truth)
     ego = client.get(f"/api/isolated/{team}/ego").get_json()
     teams = client.get("/api/map/teams").get_json()
-    weights = {frozenset((e["source"], e["target"])): e["weight"] for e in teams["edges"]}
+    weights = {frozenset((e["source"], e["target"])): e["weight"] for e in edge_objects(teams)}
     around = {pair: w for pair, w in weights.items() if team in pair}
     assert ego["neighbours"] == len(around) and ego["shown"] == min(len(around), 8)
     assert ego["external_weight"] == pytest.approx(sum(around.values()), abs=1e-2)

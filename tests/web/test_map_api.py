@@ -10,6 +10,7 @@ import pytest
 from ingest.records import Channel
 from ingest.records import Interaction
 from ingest.records import Person
+from tests.web.map_rows import edge_objects
 from web.store import get_store
 
 PEOPLE = [
@@ -49,7 +50,7 @@ def test_team_map_nodes_and_edges(filled):
     assert nodes["Sales/Field"]["size"] == 2 and nodes["Sales/Field"]["internal_weight"] == 1.0
     assert nodes["IT/Service Desk"]["is_it"] is True
     assert all(0 <= n["x"] <= 1 and 0 <= n["y"] <= 1 for n in data["nodes"])
-    edges = {(e["source"], e["target"]): e for e in data["edges"]}
+    edges = {(e["source"], e["target"]): e for e in edge_objects(data)}
     assert edges[("IT/Service Desk", "Sales/Field")] == {
         "source": "IT/Service Desk",
         "target": "Sales/Field",
@@ -70,11 +71,13 @@ def test_layout_is_stable_between_requests(filled):
 
 def test_window_and_channel_filters(filled):
     data = filled.get("/api/map/teams?since=2025-03&until=2025-04&channel=email").get_json()
-    assert [(e["source"], e["target"], e["count"]) for e in data["edges"]] == [
+    assert data["channels"] == ["email"]
+    assert [(e["source"], e["target"], e["count"]) for e in edge_objects(data)] == [
         ("IT/Service Desk", "Sales/Field", 2)
     ]
     tickets = filled.get("/api/map/teams?channel=ticket").get_json()
-    assert [e["count"] for e in tickets["edges"]] == [1]
+    assert [e["count"] for e in edge_objects(tickets)] == [1]
+    assert tickets["channels"] == ["ticket"] and tickets["edges"][0][5] == [1]
 
 
 def test_drill_into_a_team(filled):
@@ -114,6 +117,8 @@ def test_empty_store_gives_an_empty_map(client):
         "level": "teams",
         "unit": None,
         "nodes": [],
+        "channels": [c.value for c in Channel],
+        "edge_fields": ["source", "target", "weight", "count", "pairs", "channels"],
         "edges": [],
     }
 
@@ -129,7 +134,7 @@ def test_unit_filter_keeps_the_unit_and_its_neighbours(filled):
     sales = filled.get("/api/map/teams?unit=Sales").get_json()
     assert sales["unit"] == "Sales"
     assert {n["id"] for n in sales["nodes"]} == {"Sales/Field", "IT/Service Desk"}
-    assert [(e["source"], e["target"]) for e in sales["edges"]] == [
+    assert [(e["source"], e["target"]) for e in edge_objects(sales)] == [
         ("IT/Service Desk", "Sales/Field")
     ]
     it = filled.get("/api/map/teams?unit=IT").get_json()
