@@ -54,10 +54,13 @@
 
   function draw(elements, nodeSize, edgeWidth) {
     if (cy) cy.destroy();
-    const width = box.clientWidth - 60;
-    const height = box.clientHeight - 60;
+    // Margins wide enough for half a label beside the outermost nodes, and a label above the top ones.
+    const side = 70;
+    const top = 40;
+    const width = box.clientWidth - 2 * side;
+    const height = box.clientHeight - 2 * top;
     for (const item of elements) {
-      if (item.position) item.position = { x: 30 + item.position.x * width, y: 30 + item.position.y * height };
+      if (item.position) item.position = { x: side + item.position.x * width, y: top + item.position.y * height };
     }
     const ring = (colour) => ({ "border-width": 4, "border-color": colour });
     cy = cytoscape({
