@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections import Counter
 
 import igraph as ig
+import numpy as np
 
+from analysis.build import edge_array
 from analysis.communities import seeded_igraph
 
 
@@ -49,33 +51,34 @@ def team_graph(people: ig.Graph) -> ig.Graph:
     for v in people.vs:
         if v["team"]:
             first.setdefault(v["team"], v)
-    internal: Counter[str] = Counter()
-    weight: Counter[tuple[int, int]] = Counter()
-    count: Counter[tuple[int, int]] = Counter()
-    pairs: Counter[tuple[int, int]] = Counter()
+    # Sums in edge order (bincount adds in input order), as a loop over the edges would.
     team_of = people.vs["team"]
-    for edge in people.es:
-        a, b = team_of[edge.source], team_of[edge.target]
-        if not a or not b:
-            continue
-        if a == b:
-            internal[a] += edge["weight"]
-            continue
-        key = tuple(sorted((index[a], index[b])))
-        weight[key] += edge["weight"]
-        count[key] += edge["count"]
-        pairs[key] += 1
-    edges = sorted(weight)
+    code = np.array([index[t] if t else -1 for t in team_of], dtype=np.int64)
+    ends = edge_array(people)
+    a, b = code[ends[:, 0]], code[ends[:, 1]]
+    strength = np.asarray(people.es["weight"] if len(ends) else [], dtype=np.float64)
+    events = np.asarray(people.es["count"] if len(ends) else [], dtype=np.int64)
+    known = (a >= 0) & (b >= 0)
+    inside = known & (a == b)
+    internal = np.bincount(a[inside], weights=strength[inside], minlength=len(teams))
+    across = known & (a != b)
+    keys = np.minimum(a, b)[across] * max(len(teams), 1) + np.maximum(a, b)[across]
+    found, slot = np.unique(keys, return_inverse=True)
+    weight = np.bincount(slot, weights=strength[across], minlength=len(found))
+    count = np.bincount(slot, weights=events[across], minlength=len(found))
+    pairs = np.bincount(slot, minlength=len(found))
+    size = max(len(teams), 1)
+    edges = list(zip((found // size).tolist(), (found % size).tolist(), strict=True))
     graph = ig.Graph(n=len(teams), edges=edges, directed=False)
     sizes = Counter(t for t in team_of if t)
     graph.vs["name"] = teams
     graph.vs["department"] = [first[t]["department"] for t in teams]
     graph.vs["is_it"] = [bool(first[t]["is_it"]) for t in teams]
     graph.vs["size"] = [sizes[t] for t in teams]
-    graph.vs["internal_weight"] = [float(internal[t]) for t in teams]
-    graph.es["weight"] = [float(weight[e]) for e in edges]
-    graph.es["count"] = [count[e] for e in edges]
-    graph.es["pairs"] = [pairs[e] for e in edges]
+    graph.vs["internal_weight"] = internal.tolist()
+    graph.es["weight"] = weight.tolist()
+    graph.es["count"] = count.astype(np.int64).tolist()
+    graph.es["pairs"] = pairs.tolist()
     return graph
 
 
