@@ -61,7 +61,7 @@ from itertools import compress
 from multiprocessing import get_all_start_methods
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from ingest.errors import IngestError
 from ingest.identity import canonical_address
@@ -154,9 +154,6 @@ _LATEST_YEAR = 9000  # later years are implausible anyway; this keeps clear of d
 _MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
 _NONE: tuple[tuple[MailAddress, ...], int] = ((), 0)
 _NO = "no"
-_MISSING = object()
-_K = TypeVar("_K")
-_V = TypeVar("_V")
 #: the fields of :class:`~ingest.mail.MailHeader`, in order
 _FIELDS = (
     "message_id", "sender", "to", "cc", "bcc", "date", "in_reply_to", "references",
@@ -171,12 +168,12 @@ class _Bounded(dict):
     dictionary lookup for a known key. ``limit`` defaults to :data:`CACHE_LIMIT`.
     """
 
-    def __init__(self, make: Callable[[str], object], limit: int | None = None) -> None:
+    def __init__(self, make: Callable[[Any], object], limit: int | None = None) -> None:
         super().__init__()
         self.make = make
         self.limit = limit
 
-    def __missing__(self, key: str) -> object:
+    def __missing__(self, key: Any) -> object:
         value = self.make(key)
         if len(self) >= (self.limit or CACHE_LIMIT):
             self.clear()
@@ -371,14 +368,15 @@ def _entry(
         name, address = quoted, address_q
     else:
         name, address = " ".join(phrase.split()), address_p
-    key = (name, address)
-    found = _mailboxes.get(key, _MISSING)
-    if found is _MISSING:
-        canonical = canonical_address(address)
-        # not an address: counted as invalid (the entry is never empty)
-        found = MailAddress(decoded_text(name).strip(), canonical) if canonical else None
-        _remember(_mailboxes, key, found)
-    return found  # type: ignore[return-value]
+    return _mailboxes[(name, address)]  # type: ignore[return-value]
+
+
+def _address(written: tuple[str, str]) -> MailAddress | None:
+    """A (display name, address) as written, canonical; ``None`` when it is no address."""
+    name, address = written
+    canonical = canonical_address(address)
+    # not an address: counted as invalid (the entry is never empty)
+    return MailAddress(decoded_text(name).strip(), canonical) if canonical else None
 
 
 def _subject(value: str) -> str:
@@ -433,14 +431,6 @@ def _zone(text: str) -> int | None:
     return -offset if text[0] == "-" else offset
 
 
-def _remember(cache: dict[_K, _V], key: _K, value: _V) -> _V:
-    """Store ``value`` under ``key``; forget everything first when the cache is full."""
-    if len(cache) >= CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
 def _limit() -> datetime:
     """The latest plausible date, as :func:`~ingest.mail.parse_date` checks it now."""
     return datetime.now(UTC) + FUTURE_SLACK
@@ -453,7 +443,7 @@ _senders = _Bounded(_address_list)
 #: text of one entry of an address list -> its address (``None``: no address)
 _entries = _Bounded(_mailbox)
 #: (display name, address) as written -> its address (``None``: no address)
-_mailboxes: dict[tuple[str, str], MailAddress | None] = {}
+_mailboxes = _Bounded(_address)
 #: spelling of a wanted header name -> lower case
 _names = _Bounded(_lower, 4096)
 #: raw Subject value -> its hash
