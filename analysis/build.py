@@ -80,17 +80,32 @@ def person_graph_of_columns(people: Iterable[Person], columns: TieColumns) -> ig
     people = _sorted_people(people)
     a, b = _person_codes(people, columns)
     keep = (a >= 0) & (b >= 0) & (a != b)
-    low, high = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
-    codes = low.astype(np.int64) * max(len(people), 1) + high
-    pairs, slot = np.unique(codes, return_inverse=True)
-    weight = np.bincount(slot, weights=columns.weight[keep], minlength=len(pairs))
-    count = np.bincount(slot, weights=columns.count[keep], minlength=len(pairs))
-    size = max(len(people), 1)
-    edges = np.column_stack([pairs // size, pairs % size])
+    edges, slot = pair_slots(a[keep], b[keep], len(people))
+    weight = np.bincount(slot, weights=columns.weight[keep], minlength=len(edges))
+    count = np.bincount(slot, weights=columns.count[keep], minlength=len(edges))
     graph = _graph(people, edges, directed=False)
     graph.es["weight"] = weight.tolist()
     graph.es["count"] = count.astype(np.int64).tolist()
     return graph
+
+
+def pair_slots(a: np.ndarray, b: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct unordered pairs of codes ``(a[i], b[i])``, each below ``size``, and each row's.
+
+    Returns the pairs as a ``(k, 2)`` array in order (lower code first) and,
+    for every row, the index of its pair: ``np.bincount(slot, weights=w)``
+    then sums ``w`` per pair in row order.
+
+    Examples
+    --------
+    >>> pairs, slot = pair_slots(np.array([2, 0, 1]), np.array([0, 2, 0]), 3)
+    >>> pairs.tolist(), slot.tolist()
+    ([[0, 1], [0, 2]], [1, 1, 0])
+    """
+    width = max(size, 1)
+    codes = np.minimum(a, b).astype(np.int64) * width + np.maximum(a, b)
+    found, slot = np.unique(codes, return_inverse=True)
+    return np.column_stack([found // width, found % width]), slot
 
 
 def _person_codes(people: list[Person], columns: TieColumns) -> tuple[np.ndarray, np.ndarray]:

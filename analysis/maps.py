@@ -11,6 +11,7 @@ import igraph as ig
 import numpy as np
 
 from analysis.build import edge_array
+from analysis.build import pair_slots
 from analysis.communities import seeded_igraph
 
 
@@ -62,14 +63,11 @@ def team_graph(people: ig.Graph) -> ig.Graph:
     inside = known & (a == b)
     internal = np.bincount(a[inside], weights=strength[inside], minlength=len(teams))
     across = known & (a != b)
-    keys = np.minimum(a, b)[across] * max(len(teams), 1) + np.maximum(a, b)[across]
-    found, slot = np.unique(keys, return_inverse=True)
-    weight = np.bincount(slot, weights=strength[across], minlength=len(found))
-    count = np.bincount(slot, weights=events[across], minlength=len(found))
-    pairs = np.bincount(slot, minlength=len(found))
-    size = max(len(teams), 1)
-    edges = list(zip((found // size).tolist(), (found % size).tolist(), strict=True))
-    graph = ig.Graph(n=len(teams), edges=edges, directed=False)
+    edges, slot = pair_slots(a[across], b[across], len(teams))
+    weight = np.bincount(slot, weights=strength[across], minlength=len(edges))
+    count = np.bincount(slot, weights=events[across], minlength=len(edges))
+    pairs = np.bincount(slot, minlength=len(edges))
+    graph = ig.Graph(n=len(teams), edges=edges.tolist(), directed=False)
     sizes = Counter(t for t in team_of if t)
     graph.vs["name"] = teams
     graph.vs["department"] = [first[t]["department"] for t in teams]

@@ -29,6 +29,7 @@ import igraph as ig
 import numpy as np
 from flask import request
 
+from analysis.build import pair_slots
 from analysis.build import person_graph_of_columns
 from analysis.maps import team_graph
 from graph.base import Subject
@@ -353,14 +354,13 @@ def team_channels(
         return {}
     a, b = of_key[columns.source], of_key[columns.target]
     keep = (a >= 0) & (b >= 0) & (a != b)
-    size, kinds = len(teams), len(TieColumns.CHANNELS)
-    cells = (np.minimum(a, b)[keep] * size + np.maximum(a, b)[keep]) * kinds
-    cells += columns.channel[keep]
-    found, slot = np.unique(cells, return_inverse=True)
-    sums = np.bincount(slot, weights=columns.count[keep], minlength=len(found))
+    pairs, slot = pair_slots(a[keep], b[keep], len(teams))
+    kinds = len(TieColumns.CHANNELS)
+    found, cell = np.unique(slot * kinds + columns.channel[keep], return_inverse=True)
+    sums = np.bincount(cell, weights=columns.count[keep], minlength=len(found))
     mix: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for cell, total in zip(found.tolist(), sums.tolist(), strict=True):
-        teams_at, kind = divmod(cell, kinds)
-        low, high = divmod(teams_at, size)
+    for code, total in zip(found.tolist(), sums.tolist(), strict=True):
+        at, kind = divmod(code, kinds)
+        low, high = pairs[at].tolist()
         mix[(teams[low], teams[high])][TieColumns.CHANNELS[kind].value] = int(total)
     return dict(mix)
