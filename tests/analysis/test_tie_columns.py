@@ -1,4 +1,4 @@
-"""The analysis table from tie columns equals the one from Tie records, whatever the ties."""
+"""The analysis table, person graph and team sums from tie columns equal those from Tie records."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def assert_same_table(a: TieTable, b: TieTable) -> None:
         assert x.dtype == y.dtype and np.array_equal(x, y), name
 
 
+def assert_same_graph(a, b) -> None:
+    assert a.vcount() == b.vcount() and a.get_edgelist() == b.get_edgelist()
+    for name in ("name", "team", "department", "is_it"):
+        assert a.vs[name] == b.vs[name], name
+    assert a.es["weight"] == b.es["weight"] and a.es["count"] == b.es["count"]  # to the last bit
+    assert all(type(n) is int for n in a.es["count"])
+
+
 @settings(max_examples=120, deadline=None)
 @given(ties_strategy, st.randoms(use_true_random=False))
 def test_from_columns_equals_from_ties(ties, rnd):
@@ -42,6 +50,8 @@ def test_from_columns_equals_from_ties(ties, rnd):
     assert list(columns.ties()) == shuffled
     expected = TieTable.from_ties(PEOPLE, shuffled)
     assert_same_table(TieTable.from_columns(PEOPLE, columns), expected)
+    # and the person graph of the same columns, against the record loop
+    assert_same_graph(person_graph_of_columns(PEOPLE, columns), person_graph(PEOPLE, shuffled))
 
 
 def test_seeded_ties_with_microseconds_outsiders_and_unused_keys():
@@ -78,23 +88,6 @@ def test_no_columns_give_the_empty_table():
 
 
 # --- the person graph from columns -------------------------------------------------------------
-
-
-def assert_same_graph(a, b) -> None:
-    assert a.vcount() == b.vcount() and a.get_edgelist() == b.get_edgelist()
-    for name in ("name", "team", "department", "is_it"):
-        assert a.vs[name] == b.vs[name], name
-    assert a.es["weight"] == b.es["weight"] and a.es["count"] == b.es["count"]  # to the last bit
-    assert all(type(n) is int for n in a.es["count"])
-
-
-@settings(max_examples=120, deadline=None)
-@given(ties_strategy, st.randoms(use_true_random=False))
-def test_person_graph_of_columns_equals_person_graph(ties, rnd):
-    shuffled = list(ties)
-    rnd.shuffle(shuffled)
-    columns = TieColumns.from_ties(shuffled)
-    assert_same_graph(person_graph_of_columns(PEOPLE, columns), person_graph(PEOPLE, shuffled))
 
 
 def test_person_graph_of_columns_with_outsiders_self_ties_and_unused_keys():
