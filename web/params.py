@@ -359,8 +359,8 @@ def team_channels(
     found, cell = np.unique(slot * kinds + columns.channel[keep], return_inverse=True)
     sums = np.bincount(cell, weights=columns.count[keep], minlength=len(found))
     mix: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for code, total in zip(found.tolist(), sums.tolist(), strict=True):
-        at, kind = divmod(code, kinds)
+    for found_cell, total in zip(found.tolist(), sums.tolist(), strict=True):
+        at, kind = divmod(found_cell, kinds)
         low, high = pairs[at].tolist()
         mix[(teams[low], teams[high])][TieColumns.CHANNELS[kind].value] = int(total)
     return dict(mix)
