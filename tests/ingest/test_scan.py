@@ -199,6 +199,7 @@ def test_the_benchmark_mbox_takes_the_fast_path_with_the_slow_path_records(tmp_p
     """The mbox bench/ingest_mail.py --baseline writes (perf-baselines.md's shape: folded
     Received, To and Cc, RFC 2047 names and subjects, "Last, First" names, References)."""
     import bench.ingest_mail as bench  # the benchmark's own generator: never skipped
+
     made = bench.baseline_mbox(tmp_path, 400, seed=3, people=120)
     (tmp_path / "again").mkdir()
     again = bench.baseline_mbox(tmp_path / "again", 400, seed=3, people=120)
